@@ -1,0 +1,15 @@
+//! The pure domain: ids, CloudWatch names, ARNs, actions, patterns and policies.
+//! Nothing here does I/O or knows about HTTP or SQL.
+
+pub mod action;
+pub mod arn;
+pub mod ids;
+pub mod names;
+pub mod pattern;
+pub mod policy;
+
+pub use action::Action;
+pub use arn::{AccountId, ResourceScope};
+pub use ids::TenantId;
+pub use names::{LogGroupName, LogStreamName};
+pub use policy::{CompiledPolicy, Decision, PolicyDocument, PolicyError};

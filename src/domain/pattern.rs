@@ -1,0 +1,270 @@
+//! IAM-style resource patterns: `*` matches any run of characters (crossing `:`
+//! and `/`), `?` matches exactly one character, everything else matches itself,
+//! case-sensitively. Policy variables (`${tenant}`, and IAM's escapes `${*}`,
+//! `${?}`, `${$}`) are resolved when the pattern is compiled, into literal text:
+//! a substituted value can never act as a wildcard.
+
+/// One element of a compiled pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Atom {
+    Byte(u8),
+    /// `?`: exactly one character (not byte).
+    AnyChar,
+    /// `*`: any run of characters, possibly empty.
+    Star,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArnPattern {
+    atoms: Vec<Atom>,
+    source: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PatternError {
+    #[error("unknown policy variable '${{{0}}}' (supported: ${{tenant}}, ${{*}}, ${{?}}, ${{$}})")]
+    UnknownVariable(String),
+    #[error("unterminated policy variable (a '${{' without its '}}')")]
+    UnterminatedVariable,
+}
+
+/// Values for policy variables.
+#[derive(Debug, Clone, Copy)]
+pub struct Variables<'a> {
+    pub tenant: &'a str,
+}
+
+impl ArnPattern {
+    /// Compiles `source`, substituting policy variables as literal text.
+    pub fn compile(source: &str, vars: Variables<'_>) -> Result<Self, PatternError> {
+        let mut atoms = Vec::with_capacity(source.len());
+        let bytes = source.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'*' => {
+                    // Consecutive stars are one star; keeps matching linear-ish.
+                    if atoms.last() != Some(&Atom::Star) {
+                        atoms.push(Atom::Star);
+                    }
+                    i += 1;
+                }
+                b'?' => {
+                    atoms.push(Atom::AnyChar);
+                    i += 1;
+                }
+                b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                    let rest = &source[i + 2..];
+                    let end = rest.find('}').ok_or(PatternError::UnterminatedVariable)?;
+                    let name = &rest[..end];
+                    let literal = match name {
+                        "tenant" => vars.tenant,
+                        "*" => "*",
+                        "?" => "?",
+                        "$" => "$",
+                        other => return Err(PatternError::UnknownVariable(other.to_owned())),
+                    };
+                    atoms.extend(literal.bytes().map(Atom::Byte));
+                    i += 2 + end + 1;
+                }
+                b => {
+                    atoms.push(Atom::Byte(b));
+                    i += 1;
+                }
+            }
+        }
+        Ok(Self {
+            atoms,
+            source: source.to_owned(),
+        })
+    }
+
+    /// The pattern as written in the policy.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The literal text before the first wildcard.
+    pub fn literal_prefix(&self) -> String {
+        let bytes: Vec<u8> = self
+            .atoms
+            .iter()
+            .map_while(|a| match a {
+                Atom::Byte(b) => Some(*b),
+                _ => None,
+            })
+            .collect();
+        // A prefix cut inside a multi-byte character is trimmed to the boundary.
+        match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                String::from_utf8_lossy(&e.into_bytes()[..valid]).into_owned()
+            }
+        }
+    }
+
+    /// Whether `text` matches the whole pattern. Greedy matching with a single
+    /// backtrack point: O(len(pattern) × len(text)) in the worst case, linear in
+    /// the common one, and no allocation.
+    pub fn matches(&self, text: &str) -> bool {
+        let p = &self.atoms;
+        let t = text.as_bytes();
+        let (mut pi, mut ti) = (0usize, 0usize);
+        let mut backtrack: Option<(usize, usize)> = None;
+        while ti < t.len() {
+            if let Some(atom) = p.get(pi) {
+                match *atom {
+                    Atom::Star => {
+                        backtrack = Some((pi + 1, ti));
+                        pi += 1;
+                        continue;
+                    }
+                    Atom::AnyChar => {
+                        pi += 1;
+                        ti += utf8_len(t[ti]);
+                        continue;
+                    }
+                    Atom::Byte(b) if b == t[ti] => {
+                        pi += 1;
+                        ti += 1;
+                        continue;
+                    }
+                    Atom::Byte(_) => {}
+                }
+            }
+            match backtrack {
+                Some((star_pi, star_ti)) => {
+                    let next = star_ti + utf8_len(t[star_ti]);
+                    backtrack = Some((star_pi, next));
+                    pi = star_pi;
+                    ti = next;
+                }
+                None => return false,
+            }
+        }
+        p[pi.min(p.len())..].iter().all(|a| *a == Atom::Star) && ti == t.len()
+    }
+}
+
+/// Length of the UTF-8 sequence that starts with `lead`.
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xff => 4,
+        // A continuation byte: only reachable mid-character, step one byte.
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const VARS: Variables<'static> = Variables { tenant: "acme" };
+
+    fn pat(s: &str) -> ArnPattern {
+        ArnPattern::compile(s, VARS).unwrap()
+    }
+
+    #[test]
+    fn star_crosses_colons_and_slashes() {
+        let p = pat("arn:aws:logs:*:123456789012:log-group:*");
+        assert!(p.matches("arn:aws:logs:eu-central-1:123456789012:log-group:/a/b:log-stream:x:y"));
+        assert!(!p.matches("arn:aws:logs:eu-central-1:210987654321:log-group:/a/b:log-stream:x"));
+    }
+
+    #[test]
+    fn question_mark_is_exactly_one_character() {
+        let p = pat("log-group:app-?:*");
+        assert!(p.matches("log-group:app-1:log-stream:s"));
+        assert!(p.matches("log-group:app-é:log-stream:s"));
+        assert!(!p.matches("log-group:app-:log-stream:s"));
+        assert!(!p.matches("log-group:app-12:log-stream:s"));
+    }
+
+    #[test]
+    fn matching_is_case_sensitive_and_anchored() {
+        let p = pat("log-group:acme");
+        assert!(p.matches("log-group:acme"));
+        assert!(!p.matches("log-group:ACME"));
+        assert!(!p.matches("log-group:acme-evil"));
+        assert!(!p.matches("xlog-group:acme"));
+    }
+
+    #[test]
+    fn prefix_boundary_is_the_pattern_authors_choice() {
+        // `acme*` also matches `acme-evil`: the policy must say `acme:*` to stop at the name.
+        assert!(pat("log-group:acme*").matches("log-group:acme-evil:log-stream:x"));
+        assert!(!pat("log-group:acme:*").matches("log-group:acme-evil:log-stream:x"));
+    }
+
+    #[test]
+    fn variables_are_literal() {
+        let p = ArnPattern::compile("log-group:${tenant}-*", Variables { tenant: "acme" }).unwrap();
+        assert!(p.matches("log-group:acme-1"));
+        assert!(!p.matches("log-group:other-1"));
+        let esc = pat("a${*}b${?}c${$}");
+        assert!(esc.matches("a*b?c$"));
+        assert!(!esc.matches("axbycz$"));
+        assert_eq!(
+            ArnPattern::compile("${user}", VARS),
+            Err(PatternError::UnknownVariable("user".into()))
+        );
+        assert_eq!(ArnPattern::compile("${tenant", VARS), Err(PatternError::UnterminatedVariable));
+    }
+
+    #[test]
+    fn literal_prefix_stops_at_first_wildcard() {
+        assert_eq!(pat("arn:x:log-group:/app/acme-*").literal_prefix(), "arn:x:log-group:/app/acme-");
+        assert_eq!(pat("ab?c").literal_prefix(), "ab");
+        assert_eq!(pat("${tenant}/x").literal_prefix(), "acme/x");
+    }
+
+    /// A deliberately naive reference: dynamic programming over characters.
+    fn reference(pattern: &str, text: &str) -> bool {
+        let p: Vec<char> = pattern.chars().collect();
+        let t: Vec<char> = text.chars().collect();
+        // m[i][j]: p[..i] matches t[..j]
+        let mut m = vec![vec![false; t.len() + 1]; p.len() + 1];
+        m[0][0] = true;
+        for i in 1..=p.len() {
+            for j in 0..=t.len() {
+                m[i][j] = match p[i - 1] {
+                    '*' => m[i - 1][j] || (j > 0 && m[i][j - 1]),
+                    '?' => j > 0 && m[i - 1][j - 1],
+                    c => j > 0 && t[j - 1] == c && m[i - 1][j - 1],
+                };
+            }
+        }
+        m[p.len()][t.len()]
+    }
+
+    fn alphabet() -> impl Strategy<Value = String> {
+        proptest::collection::vec(prop::sample::select(vec!['a', 'b', ':', '/', 'é', '*', '?']), 0..12)
+            .prop_map(|v| v.into_iter().collect())
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(prop::sample::select(vec!['a', 'b', ':', '/', 'é', '?']), 0..16)
+            .prop_map(|v| v.into_iter().collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        #[test]
+        fn agrees_with_reference(p in alphabet(), t in text()) {
+            prop_assert_eq!(pat(&p).matches(&t), reference(&p, &t), "pattern {:?} text {:?}", p, t);
+        }
+
+        #[test]
+        fn a_pattern_without_wildcards_matches_only_itself(t in text(), u in text()) {
+            let literal = t.replace('?', "${?}");
+            prop_assert!(pat(&literal).matches(&t));
+            prop_assert_eq!(pat(&literal).matches(&u), t == u);
+        }
+    }
+}

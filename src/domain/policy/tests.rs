@@ -1,0 +1,167 @@
+use proptest::prelude::*;
+use serde_json::json;
+
+use super::*;
+
+const STREAM: &str = "arn:aws:logs:eu-central-1:123456789012:log-group:/acme/app:log-stream:web-1";
+
+fn compile(doc: Value) -> CompiledPolicy {
+    PolicyDocument::parse(doc).unwrap().compile("acme").unwrap()
+}
+
+fn allow(resource: &str) -> Value {
+    json!({"Effect": "Allow", "Action": "logs:GetLogEvents", "Resource": resource})
+}
+
+fn doc(statements: Vec<Value>) -> Value {
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+#[test]
+fn default_is_deny() {
+    assert_eq!(CompiledPolicy::deny_all().authorize(Action::GetLogEvents, STREAM), Decision::ImplicitDeny);
+    let p = compile(doc(vec![allow("arn:aws:logs:*:*:log-group:/other:*")]));
+    assert_eq!(p.authorize(Action::GetLogEvents, STREAM), Decision::ImplicitDeny);
+}
+
+#[test]
+fn allow_needs_matching_action_and_resource() {
+    let p = compile(doc(vec![allow("arn:aws:logs:eu-central-1:123456789012:log-group:/acme/*")]));
+    assert_eq!(p.authorize(Action::GetLogEvents, STREAM), Decision::Allowed);
+    assert_eq!(p.authorize(Action::FilterLogEvents, STREAM), Decision::ImplicitDeny);
+}
+
+#[test]
+fn deny_beats_allow_in_any_order() {
+    let deny = json!({"Effect": "Deny", "Action": "logs:*", "Resource": "arn:aws:logs:*:*:log-group:/acme/app:log-stream:web-?"});
+    for statements in [vec![allow("arn:aws:logs:*"), deny.clone()], vec![deny.clone(), allow("arn:aws:logs:*")]] {
+        let p = compile(doc(statements));
+        assert_eq!(p.authorize(Action::GetLogEvents, STREAM), Decision::ExplicitDeny);
+        assert_eq!(
+            p.authorize(Action::GetLogEvents, &STREAM.replace("web-1", "web-10")),
+            Decision::Allowed
+        );
+    }
+}
+
+#[test]
+fn action_patterns_ignore_case_like_iam() {
+    let p = compile(doc(vec![json!({"Effect": "Allow", "Action": ["LOGS:getlog*"], "Resource": "arn:aws:logs:*"})]));
+    assert_eq!(p.authorize(Action::GetLogEvents, STREAM), Decision::Allowed);
+    assert_eq!(p.authorize(Action::GetQueryResults, STREAM), Decision::ImplicitDeny);
+}
+
+#[test]
+fn tenant_variable_is_substituted_literally() {
+    let p = PolicyDocument::parse(doc(vec![allow("arn:aws:logs:*:*:log-group:/${tenant}/*")]))
+        .unwrap();
+    assert_eq!(p.compile("acme").unwrap().authorize(Action::GetLogEvents, STREAM), Decision::Allowed);
+    assert_eq!(p.compile("other").unwrap().authorize(Action::GetLogEvents, STREAM), Decision::ImplicitDeny);
+}
+
+#[test]
+fn explain_lists_matches_and_agrees_with_authorize() {
+    let p = compile(json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "A", "Effect": "Allow", "Action": "logs:*", "Resource": "arn:aws:logs:*"},
+        {"Sid": "B", "Effect": "Allow", "Action": "logs:Describe*", "Resource": "arn:aws:logs:*"},
+        {"Sid": "D", "Effect": "Deny", "Action": "logs:GetLogEvents", "Resource": "arn:aws:logs:*:web-1"}
+    ]}));
+    let (decision, matched) = p.explain(Action::GetLogEvents, STREAM);
+    assert_eq!(decision, Decision::ExplicitDeny);
+    assert_eq!(decision, p.authorize(Action::GetLogEvents, STREAM));
+    let sids: Vec<_> = matched.iter().map(|m| m.sid.as_deref().unwrap()).collect();
+    assert_eq!(sids, ["A", "D"]);
+}
+
+#[test]
+fn validation_names_the_statement() {
+    let cases = [
+        (json!({"Version": "2008-10-17", "Statement": [allow("arn:aws:logs:*")]}), "Version"),
+        (json!({"Version": "2012-10-17", "Statement": []}), "must not be empty"),
+        (json!({"Version": "2012-10-17"}), "Statement must be"),
+        (json!({"Version": "2012-10-17", "Statement": [allow("arn:aws:logs:*")], "Extra": 1}), "Extra"),
+        (doc(vec![json!({"Effect": "allow", "Action": "logs:*", "Resource": "arn:aws:logs:*"})]), "Statement[0]: Effect"),
+        (doc(vec![allow("arn:aws:logs:*"), json!({"Sid": "S2", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:logs:*"})]), "Statement[1] (Sid \"S2\"): Action \"s3:GetObject\""),
+        (doc(vec![json!({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:logs:*"})]), "Statement[0]: Action \"*\""),
+        (doc(vec![json!({"Effect": "Allow", "Action": [], "Resource": "arn:aws:logs:*"})]), "Statement[0]: Action must not be empty"),
+        (doc(vec![json!({"Effect": "Allow", "Action": "logs:*"})]), "Statement[0]: Resource is required"),
+        (doc(vec![allow("arn:aws:s3:::bucket")]), "Statement[0]: Resource \"arn:aws:s3:::bucket\""),
+        (doc(vec![allow("*")]), "must be an ARN pattern"),
+        (doc(vec![allow("arn:aws:logs:${user}")]), "unknown policy variable"),
+        (doc(vec![json!({"Effect": "Allow", "Action": "logs:*", "Resource": "arn:aws:logs:*", "Condition": {}})]), "unsupported key \"Condition\""),
+        (doc(vec![json!({"Effect": "Allow", "NotAction": "logs:*", "Resource": "arn:aws:logs:*"})]), "NotAction"),
+        (json!([1]), "JSON object"),
+    ];
+    for (document, expected) in cases {
+        let err = PolicyDocument::parse(document.clone()).unwrap_err();
+        assert!(err.to_string().contains(expected), "{document}: {err}");
+    }
+}
+
+#[test]
+fn single_statement_object_and_string_forms_are_accepted() {
+    let p = compile(json!({"Version": "2012-10-17", "Statement": allow("arn:aws:logs:*")}));
+    assert!(p.authorize(Action::GetLogEvents, STREAM).is_allowed());
+}
+
+/// The reference: IAM's rules spelled out as plainly as possible.
+fn reference(statements: &[(bool, Vec<Action>, Vec<String>)], action: Action, resource: &str) -> Decision {
+    fn glob(p: &[char], t: &[char]) -> bool {
+        match (p.first(), t.first()) {
+            (None, None) => true,
+            (Some('*'), _) => glob(&p[1..], t) || (!t.is_empty() && glob(p, &t[1..])),
+            (Some('?'), Some(_)) => glob(&p[1..], &t[1..]),
+            (Some(a), Some(b)) if a == b => glob(&p[1..], &t[1..]),
+            _ => false,
+        }
+    }
+    let text: Vec<char> = resource.chars().collect();
+    let matching = statements.iter().filter(|(_, actions, resources)| {
+        actions.contains(&action)
+            && resources.iter().any(|r| glob(&r.chars().collect::<Vec<_>>(), &text))
+    });
+    let effects: Vec<bool> = matching.map(|(allow, _, _)| *allow).collect();
+    if effects.contains(&false) {
+        Decision::ExplicitDeny
+    } else if effects.contains(&true) {
+        Decision::Allowed
+    } else {
+        Decision::ImplicitDeny
+    }
+}
+
+fn arb_action() -> impl Strategy<Value = Action> {
+    prop::sample::select(Action::ALL.to_vec())
+}
+
+fn arb_pattern() -> impl Strategy<Value = String> {
+    proptest::collection::vec(prop::sample::select(vec!["a", "b", ":", "/", "*", "?", "é"]), 0..6)
+        .prop_map(|parts| format!("arn:aws:logs:{}", parts.concat()))
+}
+
+fn arb_resource() -> impl Strategy<Value = String> {
+    proptest::collection::vec(prop::sample::select(vec!["a", "b", ":", "/", "é", "?"]), 0..8)
+        .prop_map(|parts| format!("arn:aws:logs:{}", parts.concat()))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1500))]
+    #[test]
+    fn evaluator_agrees_with_reference(
+        statements in proptest::collection::vec(
+            (any::<bool>(), proptest::collection::vec(arb_action(), 1..3), proptest::collection::vec(arb_pattern(), 1..3)),
+            1..4,
+        ),
+        action in arb_action(),
+        resource in arb_resource(),
+    ) {
+        let document = doc(statements.iter().map(|(allow, actions, resources)| json!({
+            "Effect": if *allow { "Allow" } else { "Deny" },
+            "Action": actions.iter().map(|a| a.iam_name()).collect::<Vec<_>>(),
+            "Resource": resources,
+        })).collect());
+        let compiled = compile(document);
+        prop_assert_eq!(compiled.authorize(action, &resource), reference(&statements, action, &resource));
+        prop_assert_eq!(compiled.explain(action, &resource).0, compiled.authorize(action, &resource));
+    }
+}

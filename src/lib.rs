@@ -1,0 +1,19 @@
+//! logward: a multi-tenant gateway that lets each customer read only their own
+//! CloudWatch Logs. The request path is
+//! authenticate (`auth`) → resolve the resource ARN (`domain`) → authorize
+//! (`domain::policy`, pure) → call CloudWatch (`upstream`) → map the response (`routes`).
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod directory;
+pub mod domain;
+pub mod error;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod upstream;
