@@ -1,1 +1,147 @@
-//! todo
+//! The audit trail. Requests hand events to [`AuditSink::record`], which never
+//! waits: events go into a bounded queue and a background writer inserts them
+//! in batches. When the database is down the writer keeps what it has and
+//! retries; only when the buffer is full are new events dropped, counted and
+//! logged. On shutdown the writer drains the queue and flushes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::sync::{mpsc, oneshot};
+
+pub use crate::db::audit::AuditEvent;
+
+const MAX_BATCH: usize = 500;
+
+#[derive(Clone, Debug)]
+pub struct AuditSink {
+    tx: mpsc::Sender<AuditEvent>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl AuditSink {
+    pub fn record(&self, event: AuditEvent) {
+        if let Err(mpsc::error::TrySendError::Full(_) | mpsc::error::TrySendError::Closed(_)) =
+            self.tx.try_send(event)
+        {
+            let total = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            // Log the first drop and then every 1000th, not every one.
+            if total == 1 || total.is_multiple_of(1000) {
+                tracing::error!(
+                    dropped_total = total,
+                    "audit buffer full; dropping audit events"
+                );
+            }
+        }
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+/// The writer's handle: ask it to flush and stop, and wait until it has.
+pub struct AuditWriter {
+    stop: oneshot::Sender<()>,
+    done: tokio::task::JoinHandle<()>,
+}
+
+impl AuditWriter {
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let _ = self.done.await;
+    }
+}
+
+pub fn start(pool: PgPool, capacity: usize, flush_every: Duration) -> (AuditSink, AuditWriter) {
+    let (tx, rx) = mpsc::channel(capacity);
+    let (stop_tx, stop_rx) = oneshot::channel();
+    let dropped = Arc::new(AtomicU64::new(0));
+    let done = tokio::spawn(run(
+        pool,
+        rx,
+        stop_rx,
+        capacity,
+        flush_every,
+        dropped.clone(),
+    ));
+    (
+        AuditSink { tx, dropped },
+        AuditWriter {
+            stop: stop_tx,
+            done,
+        },
+    )
+}
+
+async fn run(
+    pool: PgPool,
+    mut rx: mpsc::Receiver<AuditEvent>,
+    mut stop: oneshot::Receiver<()>,
+    capacity: usize,
+    flush_every: Duration,
+    dropped: Arc<AtomicU64>,
+) {
+    let mut pending: Vec<AuditEvent> = Vec::new();
+    let mut ticker = tokio::time::interval(flush_every);
+    loop {
+        tokio::select! {
+            received = rx.recv() => match received {
+                Some(event) => {
+                    pending.push(event);
+                    if pending.len() >= MAX_BATCH {
+                        flush(&pool, &mut pending).await;
+                    }
+                }
+                None => break,
+            },
+            _ = ticker.tick() => flush(&pool, &mut pending).await,
+            _ = &mut stop => break,
+        }
+        // Bound what is held while the database is away.
+        if pending.len() > capacity {
+            let excess = pending.len() - capacity;
+            pending.drain(..excess);
+            let total = dropped.fetch_add(excess as u64, Ordering::Relaxed) + excess as u64;
+            tracing::error!(
+                dropped_total = total,
+                "audit backlog over capacity; dropped oldest events"
+            );
+        }
+    }
+    rx.close();
+    while let Ok(event) = rx.try_recv() {
+        pending.push(event);
+    }
+    for attempt in 0..5 {
+        flush(&pool, &mut pending).await;
+        if pending.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
+    }
+    if !pending.is_empty() {
+        tracing::error!(
+            lost = pending.len(),
+            "could not flush audit events before exit"
+        );
+    }
+}
+
+/// Writes `pending` in batches; on failure keeps the rest for the next try.
+async fn flush(pool: &PgPool, pending: &mut Vec<AuditEvent>) {
+    while !pending.is_empty() {
+        let n = pending.len().min(MAX_BATCH);
+        match crate::db::audit::insert_batch(pool, &pending[..n]).await {
+            Ok(()) => {
+                pending.drain(..n);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, buffered = pending.len(), "audit flush failed; will retry");
+                return;
+            }
+        }
+    }
+}

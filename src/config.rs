@@ -1,1 +1,453 @@
-//! todo
+//! Typed settings, read once at start from `LOGWARD_*` environment variables and
+//! optionally a TOML file (`--config`; the environment wins). Every value is
+//! parsed and checked here so a bad one stops the process with a message naming
+//! the variable; nothing later parses configuration.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::domain::AccountId;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{var}: {message}")]
+    Invalid { var: String, message: String },
+    #[error("config file {path}: {message}")]
+    File { path: PathBuf, message: String },
+}
+
+fn invalid(var: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        var: var.to_owned(),
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub tls: Option<TlsSettings>,
+    pub database: DatabaseSettings,
+    pub jwt: JwtSettings,
+    /// Bootstrap admin credential; the admin API refuses everyone when unset.
+    pub admin_token: Option<SecretString>,
+    pub upstream: UpstreamSettings,
+    pub audit: AuditSettings,
+    /// How often the tenant/policy cache is reloaded in full, besides the
+    /// change notifications it listens to.
+    pub cache_reload_interval: Duration,
+    pub shutdown_grace: Duration,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct TlsSettings {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    pub hs256_secret: Option<SecretString>,
+    pub public_key_file: Option<PathBuf>,
+    pub jwks_url: Option<String>,
+    /// Floor between two JWKS fetches, however many unknown `kid`s arrive.
+    pub jwks_min_refresh: Duration,
+    pub leeway_secs: u64,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    pub tenant_claim: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct UpstreamSettings {
+    /// Account id used in resource ARNs; looked up with STS when unset.
+    pub account_id: Option<AccountId>,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub max_attempts: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditSettings {
+    pub buffer: usize,
+    pub flush_interval: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+/// Every variable the gateway reads, for the TOML key check and the docs.
+pub const VARIABLES: &[&str] = &[
+    "LOGWARD_LISTEN",
+    "LOGWARD_TLS_CERT",
+    "LOGWARD_TLS_KEY",
+    "LOGWARD_DATABASE_URL",
+    "LOGWARD_DATABASE_MAX_CONNECTIONS",
+    "LOGWARD_JWT_HS256_SECRET",
+    "LOGWARD_JWT_PUBLIC_KEY_FILE",
+    "LOGWARD_JWT_JWKS_URL",
+    "LOGWARD_JWT_JWKS_MIN_REFRESH_SECS",
+    "LOGWARD_JWT_LEEWAY_SECS",
+    "LOGWARD_JWT_ISSUER",
+    "LOGWARD_JWT_AUDIENCE",
+    "LOGWARD_JWT_TENANT_CLAIM",
+    "LOGWARD_ADMIN_TOKEN",
+    "LOGWARD_AWS_ACCOUNT_ID",
+    "LOGWARD_UPSTREAM_CONNECT_TIMEOUT_MS",
+    "LOGWARD_UPSTREAM_TIMEOUT_MS",
+    "LOGWARD_UPSTREAM_MAX_ATTEMPTS",
+    "LOGWARD_AUDIT_BUFFER",
+    "LOGWARD_AUDIT_FLUSH_MS",
+    "LOGWARD_CACHE_RELOAD_SECS",
+    "LOGWARD_SHUTDOWN_GRACE_SECS",
+    "LOGWARD_LOG_FORMAT",
+    "LOGWARD_LOG",
+];
+
+/// Raw key/value source: the TOML file overlaid with the environment.
+pub struct Source {
+    values: BTreeMap<String, String>,
+}
+
+impl Source {
+    /// Reads the optional TOML file, then the process environment on top.
+    pub fn load(config_file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut values = match config_file {
+            Some(path) => read_toml(path)?,
+            None => BTreeMap::new(),
+        };
+        for var in VARIABLES.iter().copied().chain(["DATABASE_URL"]) {
+            if let Ok(value) = std::env::var(var) {
+                values.insert(var.to_owned(), value);
+            }
+        }
+        Ok(Self { values })
+    }
+
+    /// A source from explicit pairs (tests, tools).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self {
+            values: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        }
+    }
+
+    fn get(&self, var: &str) -> Option<&str> {
+        self.values
+            .get(var)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
+    }
+
+    fn parse<T: std::str::FromStr>(
+        &self,
+        var: &str,
+        default: T,
+        what: &str,
+    ) -> Result<T, ConfigError> {
+        match self.get(var) {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse()
+                .map_err(|_| invalid(var, format!("must be {what}, got {raw:?}"))),
+        }
+    }
+
+    fn ranged(&self, var: &str, default: u64, min: u64, max: u64) -> Result<u64, ConfigError> {
+        let v = self.parse(var, default, "a whole number")?;
+        if !(min..=max).contains(&v) {
+            return Err(invalid(
+                var,
+                format!("must be between {min} and {max}, got {v}"),
+            ));
+        }
+        Ok(v)
+    }
+}
+
+fn read_toml(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
+    let file_err = |message: String| ConfigError::File {
+        path: path.to_owned(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| file_err(e.to_string()))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| file_err(e.to_string()))?;
+    let mut values = BTreeMap::new();
+    for (key, value) in table {
+        // `jwt_leeway_secs = 10` in the file is LOGWARD_JWT_LEEWAY_SECS.
+        let var = format!("LOGWARD_{}", key.to_ascii_uppercase());
+        if !VARIABLES.contains(&var.as_str()) {
+            return Err(file_err(format!("unknown key {key:?}")));
+        }
+        let value = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            _ => {
+                return Err(file_err(format!(
+                    "{key}: must be a string, integer or boolean"
+                )));
+            }
+        };
+        values.insert(var, value);
+    }
+    Ok(values)
+}
+
+impl Settings {
+    pub fn from_source(src: &Source) -> Result<Self, ConfigError> {
+        let listen = src.parse(
+            "LOGWARD_LISTEN",
+            SocketAddr::from(([127, 0, 0, 1], 8080)),
+            "an address like 127.0.0.1:8080",
+        )?;
+        let tls = match (src.get("LOGWARD_TLS_CERT"), src.get("LOGWARD_TLS_KEY")) {
+            (None, None) => None,
+            (Some(cert), Some(key)) => Some(TlsSettings {
+                cert: cert.into(),
+                key: key.into(),
+            }),
+            (Some(_), None) => {
+                return Err(invalid(
+                    "LOGWARD_TLS_KEY",
+                    "must be set when LOGWARD_TLS_CERT is",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "LOGWARD_TLS_CERT",
+                    "must be set when LOGWARD_TLS_KEY is",
+                ));
+            }
+        };
+        let url = src
+            .get("LOGWARD_DATABASE_URL")
+            .or_else(|| src.get("DATABASE_URL"))
+            .ok_or_else(|| invalid("LOGWARD_DATABASE_URL", "is required (or DATABASE_URL)"))?;
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(invalid("LOGWARD_DATABASE_URL", "must be a postgres:// URL"));
+        }
+        let database = DatabaseSettings {
+            url: SecretString::from(url.to_owned()),
+            max_connections: src.ranged("LOGWARD_DATABASE_MAX_CONNECTIONS", 10, 1, 1000)? as u32,
+        };
+
+        let hs256_secret = src
+            .get("LOGWARD_JWT_HS256_SECRET")
+            .map(|s| SecretString::from(s.to_owned()));
+        if let Some(secret) = &hs256_secret
+            && secret.expose_secret().len() < 32
+        {
+            return Err(invalid(
+                "LOGWARD_JWT_HS256_SECRET",
+                "must be at least 32 bytes (HS256 needs a 256-bit key)",
+            ));
+        }
+        let jwks_url = src.get("LOGWARD_JWT_JWKS_URL").map(str::to_owned);
+        if let Some(url) = &jwks_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(invalid("LOGWARD_JWT_JWKS_URL", "must be an http(s) URL"));
+        }
+        let tenant_claim = src
+            .get("LOGWARD_JWT_TENANT_CLAIM")
+            .unwrap_or("tenant")
+            .to_owned();
+        let jwt = JwtSettings {
+            hs256_secret,
+            public_key_file: src.get("LOGWARD_JWT_PUBLIC_KEY_FILE").map(PathBuf::from),
+            jwks_url,
+            jwks_min_refresh: Duration::from_secs(src.ranged(
+                "LOGWARD_JWT_JWKS_MIN_REFRESH_SECS",
+                30,
+                1,
+                86_400,
+            )?),
+            leeway_secs: src.ranged("LOGWARD_JWT_LEEWAY_SECS", 30, 0, 300)?,
+            issuer: src.get("LOGWARD_JWT_ISSUER").map(str::to_owned),
+            audience: src.get("LOGWARD_JWT_AUDIENCE").map(str::to_owned),
+            tenant_claim,
+        };
+
+        let admin_token = src
+            .get("LOGWARD_ADMIN_TOKEN")
+            .map(|s| SecretString::from(s.to_owned()));
+        if let Some(token) = &admin_token
+            && token.expose_secret().len() < 32
+        {
+            return Err(invalid(
+                "LOGWARD_ADMIN_TOKEN",
+                "must be at least 32 characters",
+            ));
+        }
+
+        let account_id = src
+            .get("LOGWARD_AWS_ACCOUNT_ID")
+            .map(|raw| {
+                AccountId::parse(raw.trim())
+                    .map_err(|e| invalid("LOGWARD_AWS_ACCOUNT_ID", e.to_string()))
+            })
+            .transpose()?;
+        let upstream = UpstreamSettings {
+            account_id,
+            connect_timeout: Duration::from_millis(src.ranged(
+                "LOGWARD_UPSTREAM_CONNECT_TIMEOUT_MS",
+                2_000,
+                10,
+                60_000,
+            )?),
+            request_timeout: Duration::from_millis(src.ranged(
+                "LOGWARD_UPSTREAM_TIMEOUT_MS",
+                10_000,
+                10,
+                300_000,
+            )?),
+            max_attempts: src.ranged("LOGWARD_UPSTREAM_MAX_ATTEMPTS", 3, 1, 10)? as u32,
+        };
+        let audit = AuditSettings {
+            buffer: src.ranged("LOGWARD_AUDIT_BUFFER", 10_000, 10, 10_000_000)? as usize,
+            flush_interval: Duration::from_millis(src.ranged(
+                "LOGWARD_AUDIT_FLUSH_MS",
+                500,
+                10,
+                60_000,
+            )?),
+        };
+        let format = match src.get("LOGWARD_LOG_FORMAT").unwrap_or("text") {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(invalid(
+                    "LOGWARD_LOG_FORMAT",
+                    format!("must be text or json, got {other:?}"),
+                ));
+            }
+        };
+        Ok(Self {
+            listen,
+            tls,
+            database,
+            jwt,
+            admin_token,
+            upstream,
+            audit,
+            cache_reload_interval: Duration::from_secs(src.ranged(
+                "LOGWARD_CACHE_RELOAD_SECS",
+                30,
+                1,
+                3_600,
+            )?),
+            shutdown_grace: Duration::from_secs(src.ranged(
+                "LOGWARD_SHUTDOWN_GRACE_SECS",
+                30,
+                0,
+                3_600,
+            )?),
+            log: LogSettings {
+                format,
+                filter: src.get("LOGWARD_LOG").unwrap_or("info").to_owned(),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DB: (&str, &str) = ("LOGWARD_DATABASE_URL", "postgres://postgres@127.0.0.1/x");
+
+    fn err(pairs: &[(&str, &str)]) -> String {
+        Settings::from_source(&Source::from_pairs(pairs.iter().copied()))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn defaults_are_sane() {
+        let s = Settings::from_source(&Source::from_pairs([DB])).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.jwt.leeway_secs, 30);
+        assert_eq!(s.jwt.tenant_claim, "tenant");
+        assert!(s.tls.is_none());
+    }
+
+    #[test]
+    fn database_url_falls_back_to_database_url() {
+        assert!(
+            Settings::from_source(&Source::from_pairs([("DATABASE_URL", "postgres://h/db")]))
+                .is_ok()
+        );
+        assert!(err(&[]).starts_with("LOGWARD_DATABASE_URL"));
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        assert!(err(&[DB, ("LOGWARD_LISTEN", "nope")]).starts_with("LOGWARD_LISTEN:"));
+        assert!(
+            err(&[DB, ("LOGWARD_JWT_LEEWAY_SECS", "-1")]).starts_with("LOGWARD_JWT_LEEWAY_SECS:")
+        );
+        assert!(
+            err(&[DB, ("LOGWARD_JWT_LEEWAY_SECS", "9999")]).starts_with("LOGWARD_JWT_LEEWAY_SECS:")
+        );
+        assert!(err(&[DB, ("LOGWARD_TLS_CERT", "c.pem")]).starts_with("LOGWARD_TLS_KEY:"));
+        assert!(
+            err(&[DB, ("LOGWARD_JWT_HS256_SECRET", "short")])
+                .starts_with("LOGWARD_JWT_HS256_SECRET:")
+        );
+        assert!(
+            err(&[DB, ("LOGWARD_AWS_ACCOUNT_ID", "12")]).starts_with("LOGWARD_AWS_ACCOUNT_ID:")
+        );
+        assert!(err(&[DB, ("LOGWARD_LOG_FORMAT", "xml")]).starts_with("LOGWARD_LOG_FORMAT:"));
+    }
+
+    #[test]
+    fn toml_file_is_overridden_by_environment_and_rejects_unknown_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("logward.toml");
+        std::fs::write(
+            &path,
+            "database_url = \"postgres://h/db\"\njwt_leeway_secs = 5\n",
+        )
+        .unwrap();
+        let mut src = Source {
+            values: read_toml(&path).unwrap(),
+        };
+        assert_eq!(Settings::from_source(&src).unwrap().jwt.leeway_secs, 5);
+        src.values
+            .insert("LOGWARD_JWT_LEEWAY_SECS".into(), "7".into());
+        assert_eq!(Settings::from_source(&src).unwrap().jwt.leeway_secs, 7);
+        std::fs::write(&path, "databse_url = \"x\"\n").unwrap();
+        assert!(
+            read_toml(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown key \"databse_url\"")
+        );
+    }
+}

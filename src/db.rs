@@ -1,1 +1,78 @@
-//! todo
+//! Postgres access. All SQL lives under this module; every function reading
+//! tenant data takes the tenant id first and filters on it.
+//! Database outcomes are mapped to API errors in one place ([`DbError`]).
+
+pub mod audit;
+pub mod policies;
+pub mod tenants;
+
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+use crate::config::DatabaseSettings;
+use crate::error::{ApiError, ErrorCode};
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Connects lazily: the pool is usable before Postgres answers, so a gateway can
+/// start (and report not-ready) while the database is still coming up.
+pub fn connect_lazy(settings: &DatabaseSettings) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy(settings.url.expose_secret())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the database is unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("database error")]
+    Other(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::RowNotFound => DbError::NotFound,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                DbError::Unavailable(err)
+            }
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                DbError::Conflict(match db.constraint() {
+                    Some("tenants_pkey") => "a tenant with this id already exists".to_owned(),
+                    Some(other) => format!("conflicts with an existing record ({other})"),
+                    None => "conflicts with an existing record".to_owned(),
+                })
+            }
+            _ => DbError::Other(err),
+        }
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::NotFound => ApiError::not_found("no such record"),
+            DbError::Conflict(msg) => ApiError::new(ErrorCode::Conflict, msg),
+            DbError::Unavailable(e) => {
+                tracing::error!(error = %e, "database unavailable");
+                ApiError::new(
+                    ErrorCode::ServiceUnavailable,
+                    "the database is unavailable; try again shortly",
+                )
+                .with_retry_after(5)
+            }
+            DbError::Other(e) => {
+                ApiError::internal(anyhow::Error::new(e).context("database query"))
+            }
+        }
+    }
+}

@@ -1,1 +1,60 @@
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+use logward::cli::{Cli, Command};
+use logward::config::{Settings, Source};
+use logward::startup::Application;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("logward: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::from_source(&Source::load(cli.config.as_deref())?)?;
+    logward::telemetry::init(&settings.log);
+    match cli.command {
+        Command::Serve => {
+            let app = Application::build(settings).await?;
+            tracing::info!(port = app.port(), "logward listening");
+            app.run_until_stopped(shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let pool = logward::db::connect_lazy(&settings.database)?;
+            logward::db::MIGRATOR.run(&pool).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,1 +1,241 @@
-//! todo
+//! Building and running the application: bind the listener (port 0 in tests),
+//! wire state and routes, run until a shutdown future resolves, then drain
+//! in-flight requests and flush the audit buffer. Tests and `logward serve`
+//! share this one path.
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpServer, web};
+use anyhow::Context;
+use aws_config::BehaviorVersion;
+
+use crate::audit::{self, AuditWriter};
+use crate::auth::admin::AdminToken;
+use crate::auth::extractor::{LoggedPrincipal, RequestId};
+use crate::auth::jwt::JwtVerifier;
+use crate::config::Settings;
+use crate::directory::{self, Directory};
+use crate::domain::{AccountId, ResourceScope};
+use crate::error::handlers;
+use crate::state::AppState;
+use crate::upstream::SharedUpstream;
+use crate::upstream::cloudwatch::CloudWatchUpstream;
+
+const MAX_JSON_BODY: usize = 256 * 1024;
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// An upstream chosen by the caller instead of the AWS SDK from the environment
+/// (tests and benchmarks), with the region and account its ARNs use.
+pub struct UpstreamOverride {
+    pub upstream: SharedUpstream,
+    pub region: String,
+    pub account: AccountId,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    audit_writer: AuditWriter,
+    background: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, None).await
+    }
+
+    pub async fn build_with(
+        settings: Settings,
+        upstream: Option<UpstreamOverride>,
+    ) -> anyhow::Result<Self> {
+        // Several crates bring rustls; pin the process to one provider.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+
+        let pool =
+            crate::db::connect_lazy(&settings.database).context("LOGWARD_DATABASE_URL: invalid")?;
+        crate::db::MIGRATOR
+            .run(&pool)
+            .await
+            .context("applying database migrations")?;
+
+        let (upstream, scope) = match upstream {
+            Some(o) => {
+                let scope = ResourceScope::new(&o.region, &o.account);
+                (o.upstream, scope)
+            }
+            None => aws_upstream(&settings).await?,
+        };
+        tracing::info!(resource_scope = %scope, "CloudWatch Logs upstream ready");
+
+        let jwt = JwtVerifier::new(&settings.jwt)?;
+        if !jwt.has_keys() {
+            tracing::warn!(
+                "no JWT key configured (LOGWARD_JWT_*): every customer token will be refused"
+            );
+        }
+        if let Some(jwks) = jwt.jwks()
+            && let Err(e) = jwks.refresh().await
+        {
+            tracing::warn!(error = %e, "initial JWKS fetch failed; will retry on demand");
+        }
+
+        let directory = Arc::new(Directory::new());
+        directory
+            .reload_all(&pool)
+            .await
+            .map_err(anyhow::Error::new)
+            .context("loading tenants")?;
+        let refresher = tokio::spawn(directory::keep_current(
+            directory.clone(),
+            pool.clone(),
+            settings.cache_reload_interval,
+        ));
+
+        let (audit_sink, audit_writer) = audit::start(
+            pool.clone(),
+            settings.audit.buffer,
+            settings.audit.flush_interval,
+        );
+        let state = web::Data::new(AppState {
+            pool,
+            directory,
+            jwt,
+            admin_token: AdminToken::new(settings.admin_token.as_ref()),
+            upstream,
+            scope,
+            audit: audit_sink,
+        });
+
+        let listener = TcpListener::bind(settings.listen)
+            .with_context(|| format!("LOGWARD_LISTEN: cannot bind {}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(MAX_JSON_BODY)
+                        .error_handler(handlers::json),
+                )
+                .app_data(web::PathConfig::default().error_handler(handlers::path))
+                .app_data(web::QueryConfig::default().error_handler(handlers::query))
+                .configure(crate::routes::configure)
+                .default_service(web::to(crate::routes::route_not_found))
+                .wrap_fn(|req, srv| {
+                    let started = Instant::now();
+                    let id = request_id_from(req.headers().get(&X_REQUEST_ID));
+                    req.extensions_mut().insert(RequestId(id.clone()));
+                    let method = req.method().clone();
+                    let path = req.path().to_owned();
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.await?;
+                        let who = res.request().extensions().get::<LoggedPrincipal>().cloned();
+                        tracing::info!(
+                            request_id = %id,
+                            method = %method,
+                            path = %path,
+                            status = res.status().as_u16(),
+                            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+                            tenant = who.as_ref().and_then(|w| w.tenant.as_deref()),
+                            principal = who.as_ref().map(|w| w.principal.as_str()),
+                            "request"
+                        );
+                        if let Ok(value) = HeaderValue::from_str(&id) {
+                            res.headers_mut().insert(X_REQUEST_ID.clone(), value);
+                        }
+                        Ok(res)
+                    }
+                })
+        })
+        .disable_signals()
+        .shutdown_timeout(settings.shutdown_grace.as_secs());
+        let server = match &settings.tls {
+            Some(tls) => server.listen_rustls_0_23(listener, crate::tls::server_config(tls)?)?,
+            None => server.listen(listener)?,
+        }
+        .run();
+
+        Ok(Self {
+            port,
+            server,
+            audit_writer,
+            background: vec![refresher],
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, lets in-flight
+    /// requests finish within the grace period, and flushes the audit buffer.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        tokio::spawn(async move {
+            shutdown.await;
+            tracing::info!("shutting down: draining in-flight requests");
+            handle.stop(true).await;
+        });
+        let served = self.server.await;
+        for task in self.background {
+            task.abort();
+        }
+        self.audit_writer.shutdown().await;
+        tracing::info!("stopped");
+        served.map_err(Into::into)
+    }
+}
+
+/// Honours a sane client-supplied request id, otherwise makes one.
+fn request_id_from(header: Option<&HeaderValue>) -> String {
+    header
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// The AWS SDK client from the standard chain (credentials, `AWS_REGION`,
+/// `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`), and the ARN scope: the upstream region
+/// and the account (configured, or asked of STS).
+async fn aws_upstream(settings: &Settings) -> anyhow::Result<(SharedUpstream, ResourceScope)> {
+    let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let region = sdk
+        .region()
+        .map(|r| r.to_string())
+        .context("AWS_REGION: required (the region of the CloudWatch Logs you serve)")?;
+    let account = match &settings.upstream.account_id {
+        Some(a) => a.clone(),
+        None => {
+            let sts = aws_sdk_sts::Client::new(&sdk);
+            let identity =
+                tokio::time::timeout(Duration::from_secs(10), sts.get_caller_identity().send())
+                    .await
+                    .context("LOGWARD_AWS_ACCOUNT_ID: unset, and STS GetCallerIdentity timed out")?
+                    .context("LOGWARD_AWS_ACCOUNT_ID: unset, and STS GetCallerIdentity failed")?;
+            let raw = identity.account().unwrap_or_default();
+            AccountId::parse(raw)
+                .context("LOGWARD_AWS_ACCOUNT_ID: STS returned no valid account id")?
+        }
+    };
+    let upstream: SharedUpstream = Arc::new(CloudWatchUpstream::new(&sdk, &settings.upstream));
+    Ok((upstream, ResourceScope::new(&region, &account)))
+}

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 pub struct TenantId(String);
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("must match ^[a-z0-9][a-z0-9-]{{0,62}}$ (1-63 lowercase letters, digits and '-', not starting with '-')")]
+#[error(
+    "must match ^[a-z0-9][a-z0-9-]{{0,62}}$ (1-63 lowercase letters, digits and '-', not starting with '-')"
+)]
 pub struct InvalidTenantId;
 
 impl TenantId {
@@ -63,7 +65,19 @@ mod tests {
 
     #[test]
     fn rejects_everything_else() {
-        for bad in ["", "-a", "A", "acme_prod", "acme*", "ac?me", "a:b", "a/b", "ä", &"a".repeat(64), "${x}"] {
+        for bad in [
+            "",
+            "-a",
+            "A",
+            "acme_prod",
+            "acme*",
+            "ac?me",
+            "a:b",
+            "a/b",
+            "ä",
+            &"a".repeat(64),
+            "${x}",
+        ] {
             assert_eq!(TenantId::parse(bad), Err(InvalidTenantId), "{bad}");
         }
     }

@@ -214,12 +214,18 @@ mod tests {
             ArnPattern::compile("${user}", VARS),
             Err(PatternError::UnknownVariable("user".into()))
         );
-        assert_eq!(ArnPattern::compile("${tenant", VARS), Err(PatternError::UnterminatedVariable));
+        assert_eq!(
+            ArnPattern::compile("${tenant", VARS),
+            Err(PatternError::UnterminatedVariable)
+        );
     }
 
     #[test]
     fn literal_prefix_stops_at_first_wildcard() {
-        assert_eq!(pat("arn:x:log-group:/app/acme-*").literal_prefix(), "arn:x:log-group:/app/acme-");
+        assert_eq!(
+            pat("arn:x:log-group:/app/acme-*").literal_prefix(),
+            "arn:x:log-group:/app/acme-"
+        );
         assert_eq!(pat("ab?c").literal_prefix(), "ab");
         assert_eq!(pat("${tenant}/x").literal_prefix(), "acme/x");
     }
@@ -244,13 +250,19 @@ mod tests {
     }
 
     fn alphabet() -> impl Strategy<Value = String> {
-        proptest::collection::vec(prop::sample::select(vec!['a', 'b', ':', '/', 'é', '*', '?']), 0..12)
-            .prop_map(|v| v.into_iter().collect())
+        proptest::collection::vec(
+            prop::sample::select(vec!['a', 'b', ':', '/', 'é', '*', '?']),
+            0..12,
+        )
+        .prop_map(|v| v.into_iter().collect())
     }
 
     fn text() -> impl Strategy<Value = String> {
-        proptest::collection::vec(prop::sample::select(vec!['a', 'b', ':', '/', 'é', '?']), 0..16)
-            .prop_map(|v| v.into_iter().collect())
+        proptest::collection::vec(
+            prop::sample::select(vec!['a', 'b', ':', '/', 'é', '?']),
+            0..16,
+        )
+        .prop_map(|v| v.into_iter().collect())
     }
 
     proptest! {

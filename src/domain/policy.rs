@@ -71,7 +71,9 @@ impl PolicyError {
 impl std::fmt::Display for PolicyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.statement {
-            Some((index, Some(sid))) => write!(f, "Statement[{index}] (Sid \"{sid}\"): {}", self.message),
+            Some((index, Some(sid))) => {
+                write!(f, "Statement[{index}] (Sid \"{sid}\"): {}", self.message)
+            }
             Some((index, None)) => write!(f, "Statement[{index}]: {}", self.message),
             None => f.write_str(&self.message),
         }
@@ -103,10 +105,10 @@ impl PolicyDocument {
                 )));
             }
         }
-        if let Some(id) = obj.get("Id") {
-            if !id.is_string() {
-                return Err(PolicyError::document("Id must be a string"));
-            }
+        if let Some(id) = obj.get("Id")
+            && !id.is_string()
+        {
+            return Err(PolicyError::document("Id must be a string"));
         }
         let statements: Vec<&Value> = match obj.get("Statement") {
             Some(Value::Array(items)) => items.iter().collect(),
@@ -149,8 +151,9 @@ impl PolicyDocument {
                     .resources
                     .iter()
                     .map(|r| {
-                        ArnPattern::compile(r, vars)
-                            .map_err(|e| PolicyError::statement(index, s.sid.as_deref(), e.to_string()))
+                        ArnPattern::compile(r, vars).map_err(|e| {
+                            PolicyError::statement(index, s.sid.as_deref(), e.to_string())
+                        })
                     })
                     .collect::<Result<_, _>>()?;
                 Ok(CompiledStatement {
@@ -193,7 +196,8 @@ impl Statement {
         for action in &actions {
             validate_action(action).map_err(|m| err(format!("Action \"{action}\" {m}")))?;
         }
-        let resources = string_list(obj.get("Resource")).map_err(|m| err(format!("Resource {m}")))?;
+        let resources =
+            string_list(obj.get("Resource")).map_err(|m| err(format!("Resource {m}")))?;
         for resource in &resources {
             validate_resource(resource).map_err(|m| err(format!("Resource \"{resource}\" {m}")))?;
         }
@@ -234,7 +238,11 @@ fn validate_action(action: &str) -> Result<(), &'static str> {
     else {
         return Err("is not a CloudWatch Logs action (must start with \"logs:\")");
     };
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'*' || b == b'?') {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphabetic() || b == b'*' || b == b'?')
+    {
         return Err("must be \"logs:\" followed by an action name or pattern");
     }
     Ok(())
@@ -242,7 +250,9 @@ fn validate_action(action: &str) -> Result<(), &'static str> {
 
 fn validate_resource(resource: &str) -> Result<(), String> {
     if !resource.starts_with(RESOURCE_PREFIX) {
-        return Err(format!("must be an ARN pattern starting with \"{RESOURCE_PREFIX}\""));
+        return Err(format!(
+            "must be an ARN pattern starting with \"{RESOURCE_PREFIX}\""
+        ));
     }
     if resource.len() > MAX_PATTERN_LEN {
         return Err(format!("must be at most {MAX_PATTERN_LEN} characters"));
@@ -313,7 +323,9 @@ pub struct MatchedStatement {
 impl CompiledPolicy {
     /// A policy that allows nothing: what a tenant without a stored policy gets.
     pub fn deny_all() -> Self {
-        Self { statements: Vec::new() }
+        Self {
+            statements: Vec::new(),
+        }
     }
 
     /// The authorization check of the request path. Pure, allocation-free.
@@ -335,7 +347,12 @@ impl CompiledPolicy {
         (decision, matched)
     }
 
-    fn evaluate(&self, action: Action, resource: &str, mut on_match: impl FnMut(&CompiledStatement)) -> Decision {
+    fn evaluate(
+        &self,
+        action: Action,
+        resource: &str,
+        mut on_match: impl FnMut(&CompiledStatement),
+    ) -> Decision {
         let mut allowed = false;
         let mut denied = false;
         for s in &self.statements {

@@ -19,24 +19,41 @@ fn doc(statements: Vec<Value>) -> Value {
 
 #[test]
 fn default_is_deny() {
-    assert_eq!(CompiledPolicy::deny_all().authorize(Action::GetLogEvents, STREAM), Decision::ImplicitDeny);
+    assert_eq!(
+        CompiledPolicy::deny_all().authorize(Action::GetLogEvents, STREAM),
+        Decision::ImplicitDeny
+    );
     let p = compile(doc(vec![allow("arn:aws:logs:*:*:log-group:/other:*")]));
-    assert_eq!(p.authorize(Action::GetLogEvents, STREAM), Decision::ImplicitDeny);
+    assert_eq!(
+        p.authorize(Action::GetLogEvents, STREAM),
+        Decision::ImplicitDeny
+    );
 }
 
 #[test]
 fn allow_needs_matching_action_and_resource() {
-    let p = compile(doc(vec![allow("arn:aws:logs:eu-central-1:123456789012:log-group:/acme/*")]));
+    let p = compile(doc(vec![allow(
+        "arn:aws:logs:eu-central-1:123456789012:log-group:/acme/*",
+    )]));
     assert_eq!(p.authorize(Action::GetLogEvents, STREAM), Decision::Allowed);
-    assert_eq!(p.authorize(Action::FilterLogEvents, STREAM), Decision::ImplicitDeny);
+    assert_eq!(
+        p.authorize(Action::FilterLogEvents, STREAM),
+        Decision::ImplicitDeny
+    );
 }
 
 #[test]
 fn deny_beats_allow_in_any_order() {
     let deny = json!({"Effect": "Deny", "Action": "logs:*", "Resource": "arn:aws:logs:*:*:log-group:/acme/app:log-stream:web-?"});
-    for statements in [vec![allow("arn:aws:logs:*"), deny.clone()], vec![deny.clone(), allow("arn:aws:logs:*")]] {
+    for statements in [
+        vec![allow("arn:aws:logs:*"), deny.clone()],
+        vec![deny.clone(), allow("arn:aws:logs:*")],
+    ] {
         let p = compile(doc(statements));
-        assert_eq!(p.authorize(Action::GetLogEvents, STREAM), Decision::ExplicitDeny);
+        assert_eq!(
+            p.authorize(Action::GetLogEvents, STREAM),
+            Decision::ExplicitDeny
+        );
         assert_eq!(
             p.authorize(Action::GetLogEvents, &STREAM.replace("web-1", "web-10")),
             Decision::Allowed
@@ -46,17 +63,32 @@ fn deny_beats_allow_in_any_order() {
 
 #[test]
 fn action_patterns_ignore_case_like_iam() {
-    let p = compile(doc(vec![json!({"Effect": "Allow", "Action": ["LOGS:getlog*"], "Resource": "arn:aws:logs:*"})]));
+    let p = compile(doc(vec![
+        json!({"Effect": "Allow", "Action": ["LOGS:getlog*"], "Resource": "arn:aws:logs:*"}),
+    ]));
     assert_eq!(p.authorize(Action::GetLogEvents, STREAM), Decision::Allowed);
-    assert_eq!(p.authorize(Action::GetQueryResults, STREAM), Decision::ImplicitDeny);
+    assert_eq!(
+        p.authorize(Action::GetQueryResults, STREAM),
+        Decision::ImplicitDeny
+    );
 }
 
 #[test]
 fn tenant_variable_is_substituted_literally() {
-    let p = PolicyDocument::parse(doc(vec![allow("arn:aws:logs:*:*:log-group:/${tenant}/*")]))
-        .unwrap();
-    assert_eq!(p.compile("acme").unwrap().authorize(Action::GetLogEvents, STREAM), Decision::Allowed);
-    assert_eq!(p.compile("other").unwrap().authorize(Action::GetLogEvents, STREAM), Decision::ImplicitDeny);
+    let p =
+        PolicyDocument::parse(doc(vec![allow("arn:aws:logs:*:*:log-group:/${tenant}/*")])).unwrap();
+    assert_eq!(
+        p.compile("acme")
+            .unwrap()
+            .authorize(Action::GetLogEvents, STREAM),
+        Decision::Allowed
+    );
+    assert_eq!(
+        p.compile("other")
+            .unwrap()
+            .authorize(Action::GetLogEvents, STREAM),
+        Decision::ImplicitDeny
+    );
 }
 
 #[test]
@@ -76,20 +108,69 @@ fn explain_lists_matches_and_agrees_with_authorize() {
 #[test]
 fn validation_names_the_statement() {
     let cases = [
-        (json!({"Version": "2008-10-17", "Statement": [allow("arn:aws:logs:*")]}), "Version"),
-        (json!({"Version": "2012-10-17", "Statement": []}), "must not be empty"),
+        (
+            json!({"Version": "2008-10-17", "Statement": [allow("arn:aws:logs:*")]}),
+            "Version",
+        ),
+        (
+            json!({"Version": "2012-10-17", "Statement": []}),
+            "must not be empty",
+        ),
         (json!({"Version": "2012-10-17"}), "Statement must be"),
-        (json!({"Version": "2012-10-17", "Statement": [allow("arn:aws:logs:*")], "Extra": 1}), "Extra"),
-        (doc(vec![json!({"Effect": "allow", "Action": "logs:*", "Resource": "arn:aws:logs:*"})]), "Statement[0]: Effect"),
-        (doc(vec![allow("arn:aws:logs:*"), json!({"Sid": "S2", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:logs:*"})]), "Statement[1] (Sid \"S2\"): Action \"s3:GetObject\""),
-        (doc(vec![json!({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:logs:*"})]), "Statement[0]: Action \"*\""),
-        (doc(vec![json!({"Effect": "Allow", "Action": [], "Resource": "arn:aws:logs:*"})]), "Statement[0]: Action must not be empty"),
-        (doc(vec![json!({"Effect": "Allow", "Action": "logs:*"})]), "Statement[0]: Resource is required"),
-        (doc(vec![allow("arn:aws:s3:::bucket")]), "Statement[0]: Resource \"arn:aws:s3:::bucket\""),
+        (
+            json!({"Version": "2012-10-17", "Statement": [allow("arn:aws:logs:*")], "Extra": 1}),
+            "Extra",
+        ),
+        (
+            doc(vec![
+                json!({"Effect": "allow", "Action": "logs:*", "Resource": "arn:aws:logs:*"}),
+            ]),
+            "Statement[0]: Effect",
+        ),
+        (
+            doc(vec![
+                allow("arn:aws:logs:*"),
+                json!({"Sid": "S2", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:logs:*"}),
+            ]),
+            "Statement[1] (Sid \"S2\"): Action \"s3:GetObject\"",
+        ),
+        (
+            doc(vec![
+                json!({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:logs:*"}),
+            ]),
+            "Statement[0]: Action \"*\"",
+        ),
+        (
+            doc(vec![
+                json!({"Effect": "Allow", "Action": [], "Resource": "arn:aws:logs:*"}),
+            ]),
+            "Statement[0]: Action must not be empty",
+        ),
+        (
+            doc(vec![json!({"Effect": "Allow", "Action": "logs:*"})]),
+            "Statement[0]: Resource is required",
+        ),
+        (
+            doc(vec![allow("arn:aws:s3:::bucket")]),
+            "Statement[0]: Resource \"arn:aws:s3:::bucket\"",
+        ),
         (doc(vec![allow("*")]), "must be an ARN pattern"),
-        (doc(vec![allow("arn:aws:logs:${user}")]), "unknown policy variable"),
-        (doc(vec![json!({"Effect": "Allow", "Action": "logs:*", "Resource": "arn:aws:logs:*", "Condition": {}})]), "unsupported key \"Condition\""),
-        (doc(vec![json!({"Effect": "Allow", "NotAction": "logs:*", "Resource": "arn:aws:logs:*"})]), "NotAction"),
+        (
+            doc(vec![allow("arn:aws:logs:${user}")]),
+            "unknown policy variable",
+        ),
+        (
+            doc(vec![
+                json!({"Effect": "Allow", "Action": "logs:*", "Resource": "arn:aws:logs:*", "Condition": {}}),
+            ]),
+            "unsupported key \"Condition\"",
+        ),
+        (
+            doc(vec![
+                json!({"Effect": "Allow", "NotAction": "logs:*", "Resource": "arn:aws:logs:*"}),
+            ]),
+            "NotAction",
+        ),
         (json!([1]), "JSON object"),
     ];
     for (document, expected) in cases {
@@ -105,7 +186,11 @@ fn single_statement_object_and_string_forms_are_accepted() {
 }
 
 /// The reference: IAM's rules spelled out as plainly as possible.
-fn reference(statements: &[(bool, Vec<Action>, Vec<String>)], action: Action, resource: &str) -> Decision {
+fn reference(
+    statements: &[(bool, Vec<Action>, Vec<String>)],
+    action: Action,
+    resource: &str,
+) -> Decision {
     fn glob(p: &[char], t: &[char]) -> bool {
         match (p.first(), t.first()) {
             (None, None) => true,
@@ -118,7 +203,9 @@ fn reference(statements: &[(bool, Vec<Action>, Vec<String>)], action: Action, re
     let text: Vec<char> = resource.chars().collect();
     let matching = statements.iter().filter(|(_, actions, resources)| {
         actions.contains(&action)
-            && resources.iter().any(|r| glob(&r.chars().collect::<Vec<_>>(), &text))
+            && resources
+                .iter()
+                .any(|r| glob(&r.chars().collect::<Vec<_>>(), &text))
     });
     let effects: Vec<bool> = matching.map(|(allow, _, _)| *allow).collect();
     if effects.contains(&false) {
@@ -135,13 +222,19 @@ fn arb_action() -> impl Strategy<Value = Action> {
 }
 
 fn arb_pattern() -> impl Strategy<Value = String> {
-    proptest::collection::vec(prop::sample::select(vec!["a", "b", ":", "/", "*", "?", "é"]), 0..6)
-        .prop_map(|parts| format!("arn:aws:logs:{}", parts.concat()))
+    proptest::collection::vec(
+        prop::sample::select(vec!["a", "b", ":", "/", "*", "?", "é"]),
+        0..6,
+    )
+    .prop_map(|parts| format!("arn:aws:logs:{}", parts.concat()))
 }
 
 fn arb_resource() -> impl Strategy<Value = String> {
-    proptest::collection::vec(prop::sample::select(vec!["a", "b", ":", "/", "é", "?"]), 0..8)
-        .prop_map(|parts| format!("arn:aws:logs:{}", parts.concat()))
+    proptest::collection::vec(
+        prop::sample::select(vec!["a", "b", ":", "/", "é", "?"]),
+        0..8,
+    )
+    .prop_map(|parts| format!("arn:aws:logs:{}", parts.concat()))
 }
 
 proptest! {

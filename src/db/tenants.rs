@@ -1,0 +1,144 @@
+//! The `tenants` table.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgExecutor;
+
+use super::DbError;
+use crate::domain::TenantId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TenantStatus {
+    Active,
+    Disabled,
+}
+
+impl TenantStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantStatus::Active => "active",
+            TenantStatus::Disabled => "disabled",
+        }
+    }
+
+    fn from_db(raw: &str) -> Self {
+        // The column's check constraint admits only these two; anything else
+        // is treated as disabled, failing closed.
+        if raw == "active" {
+            TenantStatus::Active
+        } else {
+            TenantStatus::Disabled
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+    pub status: TenantStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+struct TenantRow {
+    id: String,
+    name: String,
+    status: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<TenantRow> for Tenant {
+    fn from(r: TenantRow) -> Self {
+        Tenant {
+            id: r.id,
+            name: r.name,
+            status: TenantStatus::from_db(&r.status),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+pub async fn insert(db: impl PgExecutor<'_>, id: &TenantId, name: &str) -> Result<Tenant, DbError> {
+    let row = sqlx::query_as!(
+        TenantRow,
+        "insert into tenants (id, name) values ($1, $2)
+         returning id, name, status, created_at, updated_at",
+        id.as_str(),
+        name
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(row.into())
+}
+
+pub async fn find(db: impl PgExecutor<'_>, id: &TenantId) -> Result<Option<Tenant>, DbError> {
+    let row = sqlx::query_as!(
+        TenantRow,
+        "select id, name, status, created_at, updated_at from tenants where id = $1",
+        id.as_str()
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(Into::into))
+}
+
+/// Changes name and/or status; `None` leaves a field as it is.
+pub async fn update(
+    db: impl PgExecutor<'_>,
+    id: &TenantId,
+    name: Option<&str>,
+    status: Option<TenantStatus>,
+) -> Result<Option<Tenant>, DbError> {
+    let row = sqlx::query_as!(
+        TenantRow,
+        "update tenants
+            set name = coalesce($2, name),
+                status = coalesce($3, status),
+                updated_at = now()
+          where id = $1
+         returning id, name, status, created_at, updated_at",
+        id.as_str(),
+        name,
+        status.map(TenantStatus::as_str)
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(Into::into))
+}
+
+/// What the in-memory directory needs of one tenant: its row and current policy.
+pub struct TenantSnapshot {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub policy_version: Option<i32>,
+    pub policy: Option<serde_json::Value>,
+}
+
+/// Loads every tenant (`only = None`) or one, each with its newest policy.
+pub async fn snapshot(
+    db: impl PgExecutor<'_>,
+    only: Option<&TenantId>,
+) -> Result<Vec<TenantSnapshot>, DbError> {
+    let rows = sqlx::query_as!(
+        TenantSnapshot,
+        r#"select t.id, t.name, t.status,
+                  p.version as "policy_version?", p.document as "policy?"
+             from tenants t
+             left join lateral (
+                 select version, document from tenant_policies
+                  where tenant_id = t.id
+                  order by version desc limit 1
+             ) p on true
+            where $1::text is null or t.id = $1"#,
+        only.map(TenantId::as_str)
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows)
+}

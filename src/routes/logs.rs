@@ -1,0 +1,87 @@
+//! The customer-facing read API under `/v1`. Every handler follows one path:
+//! authenticate (extractor) → validate input → resolve the resource ARN →
+//! authorize (pure) → call CloudWatch → map the response; and every decision is
+//! audited.
+
+mod events;
+
+use std::time::Instant;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::audit::AuditEvent;
+use crate::auth::TenantPrincipal;
+use crate::auth::extractor::request_id;
+use crate::domain::{Action, Decision};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/v1/log-groups/{group}/log-streams/{stream}/events")
+            .route(web::get().to(events::get_log_events))
+            .default_service(web::to(super::method_not_allowed)),
+    );
+}
+
+/// What a handler learnt on its way, for the audit record.
+#[derive(Debug, Default)]
+struct Outcome {
+    resource: Option<String>,
+    decision: Option<Decision>,
+}
+
+/// Authorizes `action` on `resource` for the caller, or answers 403.
+fn authorize(
+    principal: &TenantPrincipal,
+    action: Action,
+    resource: String,
+    outcome: &mut Outcome,
+) -> Result<(), ApiError> {
+    let decision = principal.tenant.policy.authorize(action, &resource);
+    let denied = (!decision.is_allowed()).then(|| {
+        ApiError::access_denied(format!(
+            "the policy of tenant {} does not allow {action} on {resource}",
+            principal.tenant.id
+        ))
+    });
+    outcome.decision = Some(decision);
+    outcome.resource = Some(resource);
+    denied.map_or(Ok(()), Err)
+}
+
+fn record(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &TenantPrincipal,
+    action: Action,
+    outcome: Outcome,
+    result: &Result<HttpResponse, ApiError>,
+    started: Instant,
+) {
+    let status = match result {
+        Ok(r) => r.status(),
+        Err(e) => e.code().status(),
+    };
+    let (decision, reason) = match (outcome.decision, result) {
+        (Some(Decision::Allowed), _) => ("allow", "allowed"),
+        (Some(Decision::ExplicitDeny), _) => ("deny", "explicit_deny"),
+        (Some(Decision::ImplicitDeny), _) => ("deny", "implicit_deny"),
+        (None, Err(_)) => ("deny", "invalid_request"),
+        (None, Ok(_)) => ("deny", "not_evaluated"),
+    };
+    state.audit.record(AuditEvent {
+        at: chrono::Utc::now(),
+        kind: "data",
+        tenant_id: Some(principal.tenant.id.to_string()),
+        principal: Some(principal.principal.clone()),
+        action: action.iam_name().to_owned(),
+        resource: outcome.resource,
+        decision,
+        reason,
+        http_status: status.as_u16() as i16,
+        latency_ms: started.elapsed().as_millis().min(i32::MAX as u128) as i32,
+        request_id: request_id(req),
+        detail: None,
+    });
+}

@@ -1,0 +1,136 @@
+//! `GET /v1/log-groups/{group}/log-streams/{stream}/events`: GetLogEvents on
+//! one stream.
+
+use std::time::Instant;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+
+use super::{Outcome, authorize, record};
+use crate::auth::TenantPrincipal;
+use crate::domain::{Action, LogGroupName, LogStreamName};
+use crate::error::ApiError;
+use crate::routes::path_segment;
+use crate::routes::query::StrictQuery;
+use crate::state::AppState;
+use crate::upstream::{GetLogEventsRequest, GetLogEventsResponse};
+
+/// Latest representable epoch millisecond we accept (year 9999).
+const MAX_EPOCH_MS: i64 = 253_402_300_799_999;
+const MAX_TOKEN_LEN: usize = 4096;
+
+pub async fn get_log_events(
+    req: HttpRequest,
+    principal: TenantPrincipal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let started = Instant::now();
+    let mut outcome = Outcome::default();
+    let result = handle(&req, &principal, &state, &mut outcome).await;
+    record(
+        &state,
+        &req,
+        &principal,
+        Action::GetLogEvents,
+        outcome,
+        &result,
+        started,
+    );
+    result
+}
+
+async fn handle(
+    req: &HttpRequest,
+    principal: &TenantPrincipal,
+    state: &AppState,
+    outcome: &mut Outcome,
+) -> Result<HttpResponse, ApiError> {
+    let request = parse(req)?;
+    authorize(
+        principal,
+        Action::GetLogEvents,
+        state.scope.log_stream(&request.group, &request.stream),
+        outcome,
+    )?;
+    let response = state.upstream.get_log_events(request).await?;
+    Ok(HttpResponse::Ok().json(EventsBody::from(response)))
+}
+
+/// Validates names and parameters before anything else looks at them.
+fn parse(req: &HttpRequest) -> Result<GetLogEventsRequest, ApiError> {
+    let group = path_segment(req, "group", "logGroupName")?;
+    let group = LogGroupName::parse(&group)
+        .map_err(|e| ApiError::invalid_param("logGroupName", e.to_string()))?;
+    let stream = path_segment(req, "stream", "logStreamName")?;
+    let stream = LogStreamName::parse(&stream)
+        .map_err(|e| ApiError::invalid_param("logStreamName", e.to_string()))?;
+    let query = StrictQuery::parse(
+        req.query_string(),
+        &[
+            "startTime",
+            "endTime",
+            "limit",
+            "nextToken",
+            "startFromHead",
+        ],
+    )?;
+    let start_time = query.int("startTime", 0, MAX_EPOCH_MS)?;
+    let end_time = query.int("endTime", 0, MAX_EPOCH_MS)?;
+    if let (Some(start), Some(end)) = (start_time, end_time)
+        && end < start
+    {
+        return Err(ApiError::invalid_param(
+            "endTime",
+            "must not be before startTime",
+        ));
+    }
+    Ok(GetLogEventsRequest {
+        group,
+        stream,
+        start_time,
+        end_time,
+        limit: query.int("limit", 1, 10_000)?.map(|l| l as i32),
+        next_token: query.text("nextToken", MAX_TOKEN_LEN)?.map(str::to_owned),
+        start_from_head: query.bool("startFromHead")?,
+    })
+}
+
+/// CloudWatch's own response shape and field names.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventsBody {
+    events: Vec<EventJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_forward_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_backward_token: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventJson {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamp: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ingestion_time: Option<i64>,
+}
+
+impl From<GetLogEventsResponse> for EventsBody {
+    fn from(r: GetLogEventsResponse) -> Self {
+        Self {
+            events: r
+                .events
+                .into_iter()
+                .map(|e| EventJson {
+                    timestamp: e.timestamp,
+                    message: e.message,
+                    ingestion_time: e.ingestion_time,
+                })
+                .collect(),
+            next_forward_token: r.next_forward_token,
+            next_backward_token: r.next_backward_token,
+        }
+    }
+}
