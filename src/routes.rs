@@ -33,13 +33,17 @@ pub async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiErr
     ))
 }
 
-/// A percent-encoded path segment, decoded exactly once. actix has already
-/// decoded everything except `%25`, `%2F` and `%2B` (so that an encoded `/`
-/// cannot split a segment); this finishes the job.
-pub fn path_segment(req: &HttpRequest, name: &str, field: &str) -> Result<String, ApiError> {
+/// The `index`-th `/`-separated segment of the request path, percent-decoded
+/// exactly once and strictly. It is read from the raw URI rather than from
+/// actix's match info, because actix replaces invalid UTF-8 with U+FFFD, which
+/// would silently turn one name into another. An encoded `/` (`%2F`) stays
+/// inside its segment.
+pub fn path_segment(req: &HttpRequest, index: usize, field: &str) -> Result<String, ApiError> {
     let raw = req
-        .match_info()
-        .get(name)
+        .uri()
+        .path()
+        .split('/')
+        .nth(index)
         .ok_or_else(|| ApiError::invalid_param(field, "is missing"))?;
     percent_encoding::percent_decode_str(raw)
         .decode_utf8()

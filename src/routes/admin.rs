@@ -36,7 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 fn tenant_id(req: &HttpRequest) -> Result<TenantId, ApiError> {
-    let raw = super::path_segment(req, "tenant", "tenantId")?;
+    let raw = super::path_segment(req, 4, "tenantId")?;
     TenantId::parse(&raw).map_err(|e| ApiError::invalid_param("tenantId", e.to_string()))
 }
 

@@ -16,6 +16,7 @@ use crate::domain::{Action, Decision};
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// Segment positions below (`path_segment` indexes) follow these patterns.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/v1/log-groups/{group}/log-streams/{stream}/events")

@@ -58,10 +58,10 @@ async fn handle(
 
 /// Validates names and parameters before anything else looks at them.
 fn parse(req: &HttpRequest) -> Result<GetLogEventsRequest, ApiError> {
-    let group = path_segment(req, "group", "logGroupName")?;
+    let group = path_segment(req, 3, "logGroupName")?;
     let group = LogGroupName::parse(&group)
         .map_err(|e| ApiError::invalid_param("logGroupName", e.to_string()))?;
-    let stream = path_segment(req, "stream", "logStreamName")?;
+    let stream = path_segment(req, 5, "logStreamName")?;
     let stream = LogStreamName::parse(&stream)
         .map_err(|e| ApiError::invalid_param("logStreamName", e.to_string()))?;
     let query = StrictQuery::parse(

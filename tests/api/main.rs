@@ -1,0 +1,15 @@
+//! Black-box tests over HTTP against a real Postgres (a fresh database per
+//! test) and moto's server mode as CloudWatch Logs. Run them with
+//! `./scripts/test`, which installs moto into .venv first.
+
+// Tests may panic on anything unexpected; that is how they fail.
+#![allow(clippy::unwrap_used)]
+
+mod admin;
+mod config;
+mod get_events;
+mod health;
+mod helpers;
+mod jwt;
+mod upstream_faults;
+mod validation;
