@@ -23,16 +23,12 @@ pub struct AuditSink {
 
 impl AuditSink {
     pub fn record(&self, event: AuditEvent) {
-        if let Err(mpsc::error::TrySendError::Full(_) | mpsc::error::TrySendError::Closed(_)) =
-            self.tx.try_send(event)
+        if let Err(mpsc::error::TrySendError::Full(_) | mpsc::error::TrySendError::Closed(_)) = self.tx.try_send(event)
         {
             let total = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             // Log the first drop and then every 1000th, not every one.
             if total == 1 || total.is_multiple_of(1000) {
-                tracing::error!(
-                    dropped_total = total,
-                    "audit buffer full; dropping audit events"
-                );
+                tracing::error!(dropped_total = total, "audit buffer full; dropping audit events");
             }
         }
     }
@@ -59,21 +55,8 @@ pub fn start(pool: PgPool, capacity: usize, flush_every: Duration) -> (AuditSink
     let (tx, rx) = mpsc::channel(capacity);
     let (stop_tx, stop_rx) = oneshot::channel();
     let dropped = Arc::new(AtomicU64::new(0));
-    let done = tokio::spawn(run(
-        pool,
-        rx,
-        stop_rx,
-        capacity,
-        flush_every,
-        dropped.clone(),
-    ));
-    (
-        AuditSink { tx, dropped },
-        AuditWriter {
-            stop: stop_tx,
-            done,
-        },
-    )
+    let done = tokio::spawn(run(pool, rx, stop_rx, capacity, flush_every, dropped.clone()));
+    (AuditSink { tx, dropped }, AuditWriter { stop: stop_tx, done })
 }
 
 async fn run(
@@ -123,10 +106,7 @@ async fn run(
         tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
     }
     if !pending.is_empty() {
-        tracing::error!(
-            lost = pending.len(),
-            "could not flush audit events before exit"
-        );
+        tracing::error!(lost = pending.len(), "could not flush audit events before exit");
     }
 }
 

@@ -3,6 +3,7 @@
 //! identity may do is decided by `domain::policy`.
 
 pub mod admin;
+pub mod api_key;
 pub mod extractor;
 pub mod jwks;
 pub mod jwt;
@@ -58,18 +59,14 @@ impl From<AuthError> for crate::error::ApiError {
             )
             .with_retry_after(5),
             // Clients learn that the token failed, not which check failed; the log has the detail.
-            AuthError::InvalidToken(_) => {
-                ApiError::unauthenticated("the token is invalid, expired or not accepted")
-            }
+            AuthError::InvalidToken(_) => ApiError::unauthenticated("the token is invalid, expired or not accepted"),
             other => ApiError::unauthenticated(other.to_string()),
         }
     }
 }
 
 /// The token of an `Authorization: Bearer <token>` header.
-pub fn bearer_token(
-    header: Option<&actix_web::http::header::HeaderValue>,
-) -> Result<&str, AuthError> {
+pub fn bearer_token(header: Option<&actix_web::http::header::HeaderValue>) -> Result<&str, AuthError> {
     let value = header
         .ok_or(AuthError::Missing)?
         .to_str()

@@ -1,8 +1,16 @@
-//! The command line: `serve`, `migrate`.
+//! The command line. `serve` and `migrate` run the gateway; the other commands
+//! manage tenants, policies and keys straight against the database (through
+//! the same `manage` functions as the admin API), for bootstrap and scripting.
+//! Running gateways pick changes up through database notifications.
+
+mod commands;
+mod output;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use commands::run_management;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -14,6 +22,9 @@ pub struct Cli {
     /// TOML file with settings (keys are the variable names without LOGWARD_, lowercase); the environment wins.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Print results as JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -24,4 +35,116 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage tenant policies.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Manage tenant API keys (lwk_...).
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Manage admin API keys (lwa_...).
+    #[command(subcommand, name = "admin-key")]
+    AdminKey(AdminKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant.
+    Create {
+        id: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List tenants, ordered by id.
+    List {
+        #[arg(long, value_enum)]
+        status: Option<StatusArg>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        /// Show tenants after this id (the last id of the previous page).
+        #[arg(long)]
+        after: Option<String>,
+    },
+    /// Show one tenant.
+    Show { id: String },
+    /// Disable a tenant: its tokens and keys stop working at once.
+    Disable { id: String },
+    /// Enable a disabled tenant.
+    Enable { id: String },
+    /// Delete a tenant with its policy and keys (the audit trail is kept).
+    Delete { id: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StatusArg {
+    Active,
+    Disabled,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Store a policy document as the tenant's next version.
+    Put {
+        tenant: String,
+        /// The policy JSON file ('-' for standard input).
+        #[arg(long)]
+        file: PathBuf,
+        /// Only if the current version is this one (0: no policy yet).
+        #[arg(long)]
+        if_match: Option<i32>,
+    },
+    /// Print the tenant's current policy.
+    Get { tenant: String },
+    /// Evaluate an action on a resource ARN with the tenant's policy (or a draft).
+    Simulate {
+        tenant: String,
+        #[arg(long)]
+        action: String,
+        #[arg(long)]
+        resource: String,
+        /// Simulate this draft policy file instead of the stored policy.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct NewKeyArgs {
+    #[arg(long)]
+    pub name: String,
+    /// Expiry time, RFC 3339 (e.g. 2027-01-31T00:00:00Z).
+    #[arg(long)]
+    pub expires_at: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create a tenant API key; the key is printed once.
+    Create {
+        tenant: String,
+        #[command(flatten)]
+        key: NewKeyArgs,
+        /// Narrow the key to these actions (comma-separated IAM names).
+        #[arg(long, value_delimiter = ',')]
+        actions: Option<Vec<String>>,
+    },
+    /// List a tenant's keys (never the secrets).
+    List { tenant: String },
+    /// Revoke a tenant key.
+    Revoke { tenant: String, key_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminKeyCommand {
+    /// Create an admin API key; the key is printed once.
+    Create {
+        #[command(flatten)]
+        key: NewKeyArgs,
+    },
+    /// List admin keys (never the secrets).
+    List,
+    /// Revoke an admin key.
+    Revoke { key_id: String },
 }

@@ -33,8 +33,10 @@ pub struct Settings {
     pub tls: Option<TlsSettings>,
     pub database: DatabaseSettings,
     pub jwt: JwtSettings,
-    /// Bootstrap admin credential; the admin API refuses everyone when unset.
+    /// Bootstrap admin credential.
     pub admin_token: Option<SecretString>,
+    /// JWT claim that marks an operator (value `admin`, or a list containing it).
+    pub admin_role_claim: String,
     pub upstream: UpstreamSettings,
     pub audit: AuditSettings,
     /// How often the tenant/policy cache is reloaded in full, besides the
@@ -82,6 +84,8 @@ pub struct UpstreamSettings {
 pub struct AuditSettings {
     pub buffer: usize,
     pub flush_interval: Duration,
+    /// Audit rows older than this are pruned in the background.
+    pub retention: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +116,8 @@ pub const VARIABLES: &[&str] = &[
     "LOGWARD_JWT_AUDIENCE",
     "LOGWARD_JWT_TENANT_CLAIM",
     "LOGWARD_ADMIN_TOKEN",
+    "LOGWARD_ADMIN_ROLE_CLAIM",
+    "LOGWARD_AUDIT_RETENTION_DAYS",
     "LOGWARD_AWS_ACCOUNT_ID",
     "LOGWARD_UPSTREAM_CONNECT_TIMEOUT_MS",
     "LOGWARD_UPSTREAM_TIMEOUT_MS",
@@ -147,10 +153,7 @@ impl Source {
     /// A source from explicit pairs (tests, tools).
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         Self {
-            values: pairs
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
+            values: pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
         }
     }
 
@@ -161,12 +164,7 @@ impl Source {
             .filter(|v| !v.trim().is_empty())
     }
 
-    fn parse<T: std::str::FromStr>(
-        &self,
-        var: &str,
-        default: T,
-        what: &str,
-    ) -> Result<T, ConfigError> {
+    fn parse<T: std::str::FromStr>(&self, var: &str, default: T, what: &str) -> Result<T, ConfigError> {
         match self.get(var) {
             None => Ok(default),
             Some(raw) => raw
@@ -179,10 +177,7 @@ impl Source {
     fn ranged(&self, var: &str, default: u64, min: u64, max: u64) -> Result<u64, ConfigError> {
         let v = self.parse(var, default, "a whole number")?;
         if !(min..=max).contains(&v) {
-            return Err(invalid(
-                var,
-                format!("must be between {min} and {max}, got {v}"),
-            ));
+            return Err(invalid(var, format!("must be between {min} and {max}, got {v}")));
         }
         Ok(v)
     }
@@ -194,9 +189,7 @@ fn read_toml(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
         message,
     };
     let text = std::fs::read_to_string(path).map_err(|e| file_err(e.to_string()))?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| file_err(e.to_string()))?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| file_err(e.to_string()))?;
     let mut values = BTreeMap::new();
     for (key, value) in table {
         // `jwt_leeway_secs = 10` in the file is LOGWARD_JWT_LEEWAY_SECS.
@@ -209,9 +202,7 @@ fn read_toml(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
             _ => {
-                return Err(file_err(format!(
-                    "{key}: must be a string, integer or boolean"
-                )));
+                return Err(file_err(format!("{key}: must be a string, integer or boolean")));
             }
         };
         values.insert(var, value);
@@ -233,16 +224,10 @@ impl Settings {
                 key: key.into(),
             }),
             (Some(_), None) => {
-                return Err(invalid(
-                    "LOGWARD_TLS_KEY",
-                    "must be set when LOGWARD_TLS_CERT is",
-                ));
+                return Err(invalid("LOGWARD_TLS_KEY", "must be set when LOGWARD_TLS_CERT is"));
             }
             (None, Some(_)) => {
-                return Err(invalid(
-                    "LOGWARD_TLS_CERT",
-                    "must be set when LOGWARD_TLS_KEY is",
-                ));
+                return Err(invalid("LOGWARD_TLS_CERT", "must be set when LOGWARD_TLS_KEY is"));
             }
         };
         let url = src
@@ -274,44 +259,28 @@ impl Settings {
         {
             return Err(invalid("LOGWARD_JWT_JWKS_URL", "must be an http(s) URL"));
         }
-        let tenant_claim = src
-            .get("LOGWARD_JWT_TENANT_CLAIM")
-            .unwrap_or("tenant")
-            .to_owned();
+        let tenant_claim = src.get("LOGWARD_JWT_TENANT_CLAIM").unwrap_or("tenant").to_owned();
         let jwt = JwtSettings {
             hs256_secret,
             public_key_file: src.get("LOGWARD_JWT_PUBLIC_KEY_FILE").map(PathBuf::from),
             jwks_url,
-            jwks_min_refresh: Duration::from_secs(src.ranged(
-                "LOGWARD_JWT_JWKS_MIN_REFRESH_SECS",
-                30,
-                1,
-                86_400,
-            )?),
+            jwks_min_refresh: Duration::from_secs(src.ranged("LOGWARD_JWT_JWKS_MIN_REFRESH_SECS", 30, 1, 86_400)?),
             leeway_secs: src.ranged("LOGWARD_JWT_LEEWAY_SECS", 30, 0, 300)?,
             issuer: src.get("LOGWARD_JWT_ISSUER").map(str::to_owned),
             audience: src.get("LOGWARD_JWT_AUDIENCE").map(str::to_owned),
             tenant_claim,
         };
 
-        let admin_token = src
-            .get("LOGWARD_ADMIN_TOKEN")
-            .map(|s| SecretString::from(s.to_owned()));
+        let admin_token = src.get("LOGWARD_ADMIN_TOKEN").map(|s| SecretString::from(s.to_owned()));
         if let Some(token) = &admin_token
             && token.expose_secret().len() < 32
         {
-            return Err(invalid(
-                "LOGWARD_ADMIN_TOKEN",
-                "must be at least 32 characters",
-            ));
+            return Err(invalid("LOGWARD_ADMIN_TOKEN", "must be at least 32 characters"));
         }
 
         let account_id = src
             .get("LOGWARD_AWS_ACCOUNT_ID")
-            .map(|raw| {
-                AccountId::parse(raw.trim())
-                    .map_err(|e| invalid("LOGWARD_AWS_ACCOUNT_ID", e.to_string()))
-            })
+            .map(|raw| AccountId::parse(raw.trim()).map_err(|e| invalid("LOGWARD_AWS_ACCOUNT_ID", e.to_string())))
             .transpose()?;
         let upstream = UpstreamSettings {
             account_id,
@@ -321,22 +290,13 @@ impl Settings {
                 10,
                 60_000,
             )?),
-            request_timeout: Duration::from_millis(src.ranged(
-                "LOGWARD_UPSTREAM_TIMEOUT_MS",
-                10_000,
-                10,
-                300_000,
-            )?),
+            request_timeout: Duration::from_millis(src.ranged("LOGWARD_UPSTREAM_TIMEOUT_MS", 10_000, 10, 300_000)?),
             max_attempts: src.ranged("LOGWARD_UPSTREAM_MAX_ATTEMPTS", 3, 1, 10)? as u32,
         };
         let audit = AuditSettings {
             buffer: src.ranged("LOGWARD_AUDIT_BUFFER", 10_000, 10, 10_000_000)? as usize,
-            flush_interval: Duration::from_millis(src.ranged(
-                "LOGWARD_AUDIT_FLUSH_MS",
-                500,
-                10,
-                60_000,
-            )?),
+            flush_interval: Duration::from_millis(src.ranged("LOGWARD_AUDIT_FLUSH_MS", 500, 10, 60_000)?),
+            retention: Duration::from_secs(86_400 * src.ranged("LOGWARD_AUDIT_RETENTION_DAYS", 90, 1, 36_500)?),
         };
         let format = match src.get("LOGWARD_LOG_FORMAT").unwrap_or("text") {
             "text" => LogFormat::Text,
@@ -354,20 +314,11 @@ impl Settings {
             database,
             jwt,
             admin_token,
+            admin_role_claim: src.get("LOGWARD_ADMIN_ROLE_CLAIM").unwrap_or("logward_role").to_owned(),
             upstream,
             audit,
-            cache_reload_interval: Duration::from_secs(src.ranged(
-                "LOGWARD_CACHE_RELOAD_SECS",
-                30,
-                1,
-                3_600,
-            )?),
-            shutdown_grace: Duration::from_secs(src.ranged(
-                "LOGWARD_SHUTDOWN_GRACE_SECS",
-                30,
-                0,
-                3_600,
-            )?),
+            cache_reload_interval: Duration::from_secs(src.ranged("LOGWARD_CACHE_RELOAD_SECS", 30, 1, 3_600)?),
+            shutdown_grace: Duration::from_secs(src.ranged("LOGWARD_SHUTDOWN_GRACE_SECS", 30, 0, 3_600)?),
             log: LogSettings {
                 format,
                 filter: src.get("LOGWARD_LOG").unwrap_or("info").to_owned(),
@@ -399,30 +350,18 @@ mod tests {
 
     #[test]
     fn database_url_falls_back_to_database_url() {
-        assert!(
-            Settings::from_source(&Source::from_pairs([("DATABASE_URL", "postgres://h/db")]))
-                .is_ok()
-        );
+        assert!(Settings::from_source(&Source::from_pairs([("DATABASE_URL", "postgres://h/db")])).is_ok());
         assert!(err(&[]).starts_with("LOGWARD_DATABASE_URL"));
     }
 
     #[test]
     fn errors_name_the_variable() {
         assert!(err(&[DB, ("LOGWARD_LISTEN", "nope")]).starts_with("LOGWARD_LISTEN:"));
-        assert!(
-            err(&[DB, ("LOGWARD_JWT_LEEWAY_SECS", "-1")]).starts_with("LOGWARD_JWT_LEEWAY_SECS:")
-        );
-        assert!(
-            err(&[DB, ("LOGWARD_JWT_LEEWAY_SECS", "9999")]).starts_with("LOGWARD_JWT_LEEWAY_SECS:")
-        );
+        assert!(err(&[DB, ("LOGWARD_JWT_LEEWAY_SECS", "-1")]).starts_with("LOGWARD_JWT_LEEWAY_SECS:"));
+        assert!(err(&[DB, ("LOGWARD_JWT_LEEWAY_SECS", "9999")]).starts_with("LOGWARD_JWT_LEEWAY_SECS:"));
         assert!(err(&[DB, ("LOGWARD_TLS_CERT", "c.pem")]).starts_with("LOGWARD_TLS_KEY:"));
-        assert!(
-            err(&[DB, ("LOGWARD_JWT_HS256_SECRET", "short")])
-                .starts_with("LOGWARD_JWT_HS256_SECRET:")
-        );
-        assert!(
-            err(&[DB, ("LOGWARD_AWS_ACCOUNT_ID", "12")]).starts_with("LOGWARD_AWS_ACCOUNT_ID:")
-        );
+        assert!(err(&[DB, ("LOGWARD_JWT_HS256_SECRET", "short")]).starts_with("LOGWARD_JWT_HS256_SECRET:"));
+        assert!(err(&[DB, ("LOGWARD_AWS_ACCOUNT_ID", "12")]).starts_with("LOGWARD_AWS_ACCOUNT_ID:"));
         assert!(err(&[DB, ("LOGWARD_LOG_FORMAT", "xml")]).starts_with("LOGWARD_LOG_FORMAT:"));
     }
 
@@ -430,17 +369,12 @@ mod tests {
     fn toml_file_is_overridden_by_environment_and_rejects_unknown_keys() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("logward.toml");
-        std::fs::write(
-            &path,
-            "database_url = \"postgres://h/db\"\njwt_leeway_secs = 5\n",
-        )
-        .unwrap();
+        std::fs::write(&path, "database_url = \"postgres://h/db\"\njwt_leeway_secs = 5\n").unwrap();
         let mut src = Source {
             values: read_toml(&path).unwrap(),
         };
         assert_eq!(Settings::from_source(&src).unwrap().jwt.leeway_secs, 5);
-        src.values
-            .insert("LOGWARD_JWT_LEEWAY_SECS".into(), "7".into());
+        src.values.insert("LOGWARD_JWT_LEEWAY_SECS".into(), "7".into());
         assert_eq!(Settings::from_source(&src).unwrap().jwt.leeway_secs, 7);
         std::fs::write(&path, "databse_url = \"x\"\n").unwrap();
         assert!(

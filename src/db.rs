@@ -2,6 +2,7 @@
 //! tenant data takes the tenant id first and filters on it.
 //! Database outcomes are mapped to API errors in one place ([`DbError`]).
 
+pub mod api_keys;
 pub mod audit;
 pub mod policies;
 pub mod tenants;
@@ -42,16 +43,12 @@ impl From<sqlx::Error> for DbError {
     fn from(err: sqlx::Error) -> Self {
         match &err {
             sqlx::Error::RowNotFound => DbError::NotFound,
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                DbError::Unavailable(err)
-            }
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                DbError::Conflict(match db.constraint() {
-                    Some("tenants_pkey") => "a tenant with this id already exists".to_owned(),
-                    Some(other) => format!("conflicts with an existing record ({other})"),
-                    None => "conflicts with an existing record".to_owned(),
-                })
-            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => DbError::Unavailable(err),
+            sqlx::Error::Database(db) if db.is_unique_violation() => DbError::Conflict(match db.constraint() {
+                Some("tenants_pkey") => "a tenant with this id already exists".to_owned(),
+                Some(other) => format!("conflicts with an existing record ({other})"),
+                None => "conflicts with an existing record".to_owned(),
+            }),
             _ => DbError::Other(err),
         }
     }
@@ -70,9 +67,7 @@ impl From<DbError> for ApiError {
                 )
                 .with_retry_after(5)
             }
-            DbError::Other(e) => {
-                ApiError::internal(anyhow::Error::new(e).context("database query"))
-            }
+            DbError::Other(e) => ApiError::internal(anyhow::Error::new(e).context("database query")),
         }
     }
 }

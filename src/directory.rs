@@ -1,22 +1,25 @@
-//! The in-memory directory of tenants and their compiled policies: the request
-//! path reads only this, never the database.
+//! The in-memory directory of tenants, their compiled policies, and API-key
+//! hashes: the request path reads only this, never the database.
 //!
-//! It is loaded in full at start, refreshed per tenant on `NOTIFY
-//! logward_tenant_changed` (fired by triggers on the tables, so changes made by
-//! any instance or by the CLI arrive here), and reloaded in full periodically in
-//! case a notification was missed.
+//! It is loaded in full at start, refreshed per tenant or key on `NOTIFY
+//! logward_tenant_changed` / `logward_key_changed` (fired by triggers on the
+//! tables, so changes made by any instance or by the CLI arrive here), and
+//! reloaded in full periodically in case a notification was missed.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 
+use crate::auth::api_key::{HashedSecret, KeyKind};
 use crate::db::{self, DbError};
-use crate::domain::{CompiledPolicy, PolicyDocument, TenantId};
+use crate::domain::{Action, CompiledPolicy, PolicyDocument, TenantId};
 
 pub const CHANGE_CHANNEL: &str = "logward_tenant_changed";
+pub const KEY_CHANNEL: &str = "logward_key_changed";
 
 /// One tenant as the request path sees it.
 #[derive(Debug)]
@@ -28,9 +31,64 @@ pub struct TenantEntry {
     pub policy_version: Option<i32>,
 }
 
+/// A usable (not revoked) API key. Expiry is checked at use.
+#[derive(Debug)]
+pub struct KeyEntry {
+    pub id: String,
+    pub kind: KeyKind,
+    /// The owning tenant (tenant keys only).
+    pub tenant: Option<TenantId>,
+    pub name: String,
+    pub hash: HashedSecret,
+    /// The actions the key is narrowed to, as a bit set; `None` = no narrowing.
+    pub actions: Option<u16>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl KeyEntry {
+    pub fn allows(&self, action: Action) -> bool {
+        self.actions.is_none_or(|bits| bits & action.bit() != 0)
+    }
+
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Directory {
     tenants: RwLock<HashMap<String, Arc<TenantEntry>>>,
+    keys: RwLock<Keys>,
+}
+
+#[derive(Debug, Default)]
+struct Keys {
+    tenant: HashMap<String, Arc<KeyEntry>>,
+    admin: HashMap<String, Arc<KeyEntry>>,
+}
+
+impl Keys {
+    fn of(&self, kind: KeyKind) -> &HashMap<String, Arc<KeyEntry>> {
+        match kind {
+            KeyKind::Tenant => &self.tenant,
+            KeyKind::Admin => &self.admin,
+        }
+    }
+
+    fn of_mut(&mut self, kind: KeyKind) -> &mut HashMap<String, Arc<KeyEntry>> {
+        match kind {
+            KeyKind::Tenant => &mut self.tenant,
+            KeyKind::Admin => &mut self.admin,
+        }
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Directory {
@@ -40,24 +98,50 @@ impl Directory {
 
     /// The tenant with this id, if it exists. Cheap: one read lock and an `Arc` clone.
     pub fn get(&self, id: &str) -> Option<Arc<TenantEntry>> {
-        self.tenants
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(id)
-            .cloned()
+        read(&self.tenants).get(id).cloned()
+    }
+
+    /// A usable key of this kind with this id.
+    pub fn key(&self, kind: KeyKind, id: &str) -> Option<Arc<KeyEntry>> {
+        read(&self.keys).of(kind).get(id).cloned()
     }
 
     pub async fn reload_all(&self, pool: &PgPool) -> Result<(), DbError> {
         let rows = db::tenants::snapshot(pool, None).await?;
-        let map = rows
+        let tenant_keys = db::api_keys::usable_tenant_keys(pool, None).await?;
+        let admin_keys = db::api_keys::usable_admin_keys(pool, None).await?;
+        let tenants = rows
             .into_iter()
             .filter_map(entry_from_row)
             .map(|e| (e.id.as_str().to_owned(), Arc::new(e)))
             .collect();
-        *self
-            .tenants
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = map;
+        let index = |kind, rows: Vec<db::api_keys::KeySecretRow>| {
+            rows.into_iter()
+                .filter_map(|r| key_from_row(kind, r))
+                .map(|k| (k.id.clone(), Arc::new(k)))
+                .collect()
+        };
+        let keys = Keys {
+            tenant: index(KeyKind::Tenant, tenant_keys),
+            admin: index(KeyKind::Admin, admin_keys),
+        };
+        *write(&self.tenants) = tenants;
+        *write(&self.keys) = keys;
+        Ok(())
+    }
+
+    /// Re-reads one key; a revoked or deleted key is dropped.
+    pub async fn reload_key(&self, pool: &PgPool, kind: KeyKind, id: &str) -> Result<(), DbError> {
+        let rows = match kind {
+            KeyKind::Tenant => db::api_keys::usable_tenant_keys(pool, Some(id)).await?,
+            KeyKind::Admin => db::api_keys::usable_admin_keys(pool, Some(id)).await?,
+        };
+        let entry = rows.into_iter().find_map(|r| key_from_row(kind, r));
+        let mut keys = write(&self.keys);
+        match entry {
+            Some(k) => keys.of_mut(kind).insert(id.to_owned(), Arc::new(k)),
+            None => keys.of_mut(kind).remove(id),
+        };
         Ok(())
     }
 
@@ -67,10 +151,7 @@ impl Directory {
             .await?
             .into_iter()
             .find_map(entry_from_row);
-        let mut tenants = self
-            .tenants
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut tenants = write(&self.tenants);
         match entry {
             Some(e) => tenants.insert(id.as_str().to_owned(), Arc::new(e)),
             None => tenants.remove(id.as_str()),
@@ -106,6 +187,32 @@ fn entry_from_row(row: db::tenants::TenantSnapshot) -> Option<TenantEntry> {
     })
 }
 
+fn key_from_row(kind: KeyKind, row: db::api_keys::KeySecretRow) -> Option<KeyEntry> {
+    let hash = HashedSecret::from_bytes(&row.secret_hash)?;
+    let tenant = match (kind, row.tenant_id) {
+        (KeyKind::Tenant, Some(t)) => Some(TenantId::parse(&t).ok()?),
+        (KeyKind::Tenant, None) => return None,
+        (KeyKind::Admin, _) => None,
+    };
+    // Stored action lists are validated on creation; an unknown name grants
+    // nothing (it simply contributes no bit).
+    let actions = row.actions.map(|names| {
+        names
+            .iter()
+            .filter_map(|n| Action::from_iam_name(n))
+            .fold(0u16, |acc, a| acc | a.bit())
+    });
+    Some(KeyEntry {
+        id: row.id,
+        kind,
+        tenant,
+        name: row.name,
+        hash,
+        actions,
+        expires_at: row.expires_at,
+    })
+}
+
 /// Keeps `directory` current until the task is dropped.
 pub async fn keep_current(directory: Arc<Directory>, pool: PgPool, full_reload_every: Duration) {
     let mut backoff = Duration::from_millis(200);
@@ -123,26 +230,34 @@ pub async fn keep_current(directory: Arc<Directory>, pool: PgPool, full_reload_e
 
 /// Listens for changes; returns when the connection is lost so the caller can
 /// reconnect (and reload in full, as notifications may have been missed).
-async fn listen_and_refresh(
-    directory: &Directory,
-    pool: &PgPool,
-    full_reload_every: Duration,
-) -> Result<(), DbError> {
+async fn listen_and_refresh(directory: &Directory, pool: &PgPool, full_reload_every: Duration) -> Result<(), DbError> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(CHANGE_CHANNEL).await?;
+    listener.listen_all([CHANGE_CHANNEL, KEY_CHANNEL]).await?;
     directory.reload_all(pool).await?;
     let mut ticker = tokio::time::interval(full_reload_every);
     ticker.tick().await;
     loop {
         tokio::select! {
             notification = listener.try_recv() => match notification? {
-                Some(n) => match TenantId::parse(n.payload()) {
-                    Ok(id) => directory.reload_one(pool, &id).await?,
-                    Err(_) => directory.reload_all(pool).await?,
-                },
+                Some(n) => apply(directory, pool, n.channel(), n.payload()).await?,
                 None => return Ok(()),
             },
             _ = ticker.tick() => directory.reload_all(pool).await?,
         }
+    }
+}
+
+async fn apply(directory: &Directory, pool: &PgPool, channel: &str, payload: &str) -> Result<(), DbError> {
+    let key = |id: &str| crate::auth::api_key::valid_id(id).then(|| id.to_owned());
+    match (channel, payload.split_once(':')) {
+        (CHANGE_CHANNEL, _) => match TenantId::parse(payload) {
+            Ok(id) => directory.reload_one(pool, &id).await,
+            Err(_) => directory.reload_all(pool).await,
+        },
+        (KEY_CHANNEL, Some(("tenant", id))) if key(id).is_some() => {
+            directory.reload_key(pool, KeyKind::Tenant, id).await
+        }
+        (KEY_CHANNEL, Some(("admin", id))) if key(id).is_some() => directory.reload_key(pool, KeyKind::Admin, id).await,
+        _ => directory.reload_all(pool).await,
     }
 }

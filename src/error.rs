@@ -16,7 +16,9 @@ pub enum ErrorCode {
     InvalidPolicy,
     Unauthenticated,
     TenantForbidden,
+    Forbidden,
     AccessDenied,
+    PreconditionFailed,
     ResourceNotFound,
     RouteNotFound,
     MethodNotAllowed,
@@ -33,11 +35,10 @@ pub enum ErrorCode {
 impl ErrorCode {
     pub fn status(self) -> StatusCode {
         match self {
-            ErrorCode::InvalidParameter | ErrorCode::InvalidBody | ErrorCode::InvalidPolicy => {
-                StatusCode::BAD_REQUEST
-            }
+            ErrorCode::InvalidParameter | ErrorCode::InvalidBody | ErrorCode::InvalidPolicy => StatusCode::BAD_REQUEST,
             ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ErrorCode::TenantForbidden | ErrorCode::AccessDenied => StatusCode::FORBIDDEN,
+            ErrorCode::TenantForbidden | ErrorCode::Forbidden | ErrorCode::AccessDenied => StatusCode::FORBIDDEN,
+            ErrorCode::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ErrorCode::ResourceNotFound | ErrorCode::RouteNotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::Conflict => StatusCode::CONFLICT,
@@ -58,6 +59,8 @@ impl ErrorCode {
             ErrorCode::InvalidPolicy => "invalid_policy",
             ErrorCode::Unauthenticated => "unauthenticated",
             ErrorCode::TenantForbidden => "tenant_forbidden",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::PreconditionFailed => "precondition_failed",
             ErrorCode::AccessDenied => "access_denied",
             ErrorCode::ResourceNotFound => "resource_not_found",
             ErrorCode::RouteNotFound => "route_not_found",
@@ -80,6 +83,8 @@ impl ErrorCode {
             ErrorCode::InvalidPolicy => "Invalid policy document",
             ErrorCode::Unauthenticated => "Authentication required",
             ErrorCode::TenantForbidden => "Tenant not allowed",
+            ErrorCode::Forbidden => "Forbidden",
+            ErrorCode::PreconditionFailed => "Precondition failed",
             ErrorCode::AccessDenied => "Access denied",
             ErrorCode::ResourceNotFound => "Resource not found",
             ErrorCode::RouteNotFound => "No such route",
@@ -167,10 +172,7 @@ impl ApiError {
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         let err = err.into();
         tracing::error!(error = format!("{err:#}"), "internal error");
-        Self::new(
-            ErrorCode::Internal,
-            "an internal error occurred; it has been logged",
-        )
+        Self::new(ErrorCode::Internal, "an internal error occurred; it has been logged")
     }
 
     pub fn push_invalid_param(&mut self, param: InvalidParam) {

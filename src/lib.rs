@@ -12,6 +12,8 @@ pub mod db;
 pub mod directory;
 pub mod domain;
 pub mod error;
+pub mod key_usage;
+pub mod manage;
 pub mod routes;
 pub mod startup;
 pub mod state;

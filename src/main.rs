@@ -11,7 +11,8 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("logward: {e:#}");
+            // One line: the reason and its causes.
+            eprintln!("logward: {}", format!("{e:#}").replace('\n', " "));
             ExitCode::FAILURE
         }
     }
@@ -19,9 +20,9 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::from_source(&Source::load(cli.config.as_deref())?)?;
-    logward::telemetry::init(&settings.log);
     match cli.command {
         Command::Serve => {
+            logward::telemetry::init(&settings.log);
             let app = Application::build(settings).await?;
             tracing::info!(port = app.port(), "logward listening");
             app.run_until_stopped(shutdown_signal()).await
@@ -32,6 +33,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
+        other => logward::cli::run_management(&settings, other, cli.json).await,
     }
 }
 
@@ -40,14 +42,13 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

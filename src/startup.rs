@@ -22,6 +22,7 @@ use crate::config::Settings;
 use crate::directory::{self, Directory};
 use crate::domain::{AccountId, ResourceScope};
 use crate::error::handlers;
+use crate::key_usage::KeyUsage;
 use crate::state::AppState;
 use crate::upstream::SharedUpstream;
 use crate::upstream::cloudwatch::CloudWatchUpstream;
@@ -42,6 +43,8 @@ pub struct Application {
     server: Server,
     audit_writer: AuditWriter,
     background: Vec<tokio::task::JoinHandle<()>>,
+    key_usage: Arc<KeyUsage>,
+    pool: sqlx::PgPool,
 }
 
 impl Application {
@@ -49,15 +52,11 @@ impl Application {
         Self::build_with(settings, None).await
     }
 
-    pub async fn build_with(
-        settings: Settings,
-        upstream: Option<UpstreamOverride>,
-    ) -> anyhow::Result<Self> {
+    pub async fn build_with(settings: Settings, upstream: Option<UpstreamOverride>) -> anyhow::Result<Self> {
         // Several crates bring rustls; pin the process to one provider.
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 
-        let pool =
-            crate::db::connect_lazy(&settings.database).context("LOGWARD_DATABASE_URL: invalid")?;
+        let pool = crate::db::connect_lazy(&settings.database).context("LOGWARD_DATABASE_URL: invalid")?;
         crate::db::MIGRATOR
             .run(&pool)
             .await
@@ -74,9 +73,7 @@ impl Application {
 
         let jwt = JwtVerifier::new(&settings.jwt)?;
         if !jwt.has_keys() {
-            tracing::warn!(
-                "no JWT key configured (LOGWARD_JWT_*): every customer token will be refused"
-            );
+            tracing::warn!("no JWT key configured (LOGWARD_JWT_*): every customer token will be refused");
         }
         if let Some(jwks) = jwt.jwks()
             && let Err(e) = jwks.refresh().await
@@ -96,11 +93,19 @@ impl Application {
             settings.cache_reload_interval,
         ));
 
-        let (audit_sink, audit_writer) = audit::start(
+        let (audit_sink, audit_writer) =
+            audit::start(pool.clone(), settings.audit.buffer, settings.audit.flush_interval);
+        let pruner = tokio::spawn(crate::manage::audit::keep_pruning(
             pool.clone(),
-            settings.audit.buffer,
-            settings.audit.flush_interval,
-        );
+            settings.audit.retention,
+        ));
+        let key_usage = Arc::new(KeyUsage::default());
+        let usage_flusher = tokio::spawn(crate::key_usage::keep_flushing(
+            key_usage.clone(),
+            pool.clone(),
+            Duration::from_secs(10),
+        ));
+        let state_pool = pool.clone();
         let state = web::Data::new(AppState {
             pool,
             directory,
@@ -109,6 +114,8 @@ impl Application {
             upstream,
             scope,
             audit: audit_sink,
+            key_usage: key_usage.clone(),
+            admin_role_claim: settings.admin_role_claim.clone(),
         });
 
         let listener = TcpListener::bind(settings.listen)
@@ -165,7 +172,9 @@ impl Application {
             port,
             server,
             audit_writer,
-            background: vec![refresher],
+            background: vec![refresher, pruner, usage_flusher],
+            key_usage,
+            pool: state_pool,
         })
     }
 
@@ -179,10 +188,7 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then stops accepting, lets in-flight
     /// requests finish within the grace period, and flushes the audit buffer.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let handle = self.server.handle();
         tokio::spawn(async move {
             shutdown.await;
@@ -193,6 +199,7 @@ impl Application {
         for task in self.background {
             task.abort();
         }
+        self.key_usage.flush(&self.pool).await;
         self.audit_writer.shutdown().await;
         tracing::info!("stopped");
         served.map_err(Into::into)
@@ -226,14 +233,12 @@ async fn aws_upstream(settings: &Settings) -> anyhow::Result<(SharedUpstream, Re
         Some(a) => a.clone(),
         None => {
             let sts = aws_sdk_sts::Client::new(&sdk);
-            let identity =
-                tokio::time::timeout(Duration::from_secs(10), sts.get_caller_identity().send())
-                    .await
-                    .context("LOGWARD_AWS_ACCOUNT_ID: unset, and STS GetCallerIdentity timed out")?
-                    .context("LOGWARD_AWS_ACCOUNT_ID: unset, and STS GetCallerIdentity failed")?;
+            let identity = tokio::time::timeout(Duration::from_secs(10), sts.get_caller_identity().send())
+                .await
+                .context("LOGWARD_AWS_ACCOUNT_ID: unset, and STS GetCallerIdentity timed out")?
+                .context("LOGWARD_AWS_ACCOUNT_ID: unset, and STS GetCallerIdentity failed")?;
             let raw = identity.account().unwrap_or_default();
-            AccountId::parse(raw)
-                .context("LOGWARD_AWS_ACCOUNT_ID: STS returned no valid account id")?
+            AccountId::parse(raw).context("LOGWARD_AWS_ACCOUNT_ID: STS returned no valid account id")?
         }
     };
     let upstream: SharedUpstream = Arc::new(CloudWatchUpstream::new(&sdk, &settings.upstream));

@@ -12,6 +12,7 @@ use crate::auth::admin::AdminToken;
 use crate::auth::jwt::JwtVerifier;
 use crate::directory::Directory;
 use crate::domain::ResourceScope;
+use crate::key_usage::KeyUsage;
 use crate::upstream::SharedUpstream;
 
 pub struct AppState {
@@ -22,4 +23,7 @@ pub struct AppState {
     pub upstream: SharedUpstream,
     pub scope: ResourceScope,
     pub audit: AuditSink,
+    pub key_usage: Arc<KeyUsage>,
+    /// JWT claim that marks an operator.
+    pub admin_role_claim: String,
 }

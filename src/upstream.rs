@@ -69,10 +69,9 @@ impl From<UpstreamError> for crate::error::ApiError {
                 "CloudWatch Logs is throttling requests; retry later",
             )
             .with_retry_after(1),
-            UpstreamError::Timeout => ApiError::new(
-                ErrorCode::UpstreamTimeout,
-                "CloudWatch Logs did not answer in time",
-            ),
+            UpstreamError::Timeout => {
+                ApiError::new(ErrorCode::UpstreamTimeout, "CloudWatch Logs did not answer in time")
+            }
             UpstreamError::Failure(msg) => {
                 tracing::warn!(error = %msg, "upstream failure");
                 ApiError::new(ErrorCode::UpstreamError, "CloudWatch Logs request failed")

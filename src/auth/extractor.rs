@@ -1,6 +1,11 @@
 //! Authentication as extractors: a handler that takes [`TenantPrincipal`] can
 //! only run for a verified customer of an active tenant; one that takes
-//! [`AdminPrincipal`] only for an admin.
+//! [`AdminPrincipal`] only for an operator.
+//!
+//! Credentials: customer JWTs and tenant API keys (`lwk_`) on `/v1`; the
+//! bootstrap admin token, admin API keys (`lwa_`) and admin-role JWTs on
+//! `/admin`. A tenant key never authenticates to the admin API and an admin key
+//! never reads logs.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -10,24 +15,45 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
+use super::api_key::{self, KeyKind};
 use super::{AuthError, bearer_token};
 use crate::audit::AuditEvent;
-use crate::directory::TenantEntry;
-use crate::error::ApiError;
+use crate::directory::{KeyEntry, TenantEntry};
+use crate::domain::Action;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
+
+/// How a tenant principal authenticated.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    Jwt { subject: Option<String> },
+    ApiKey(Arc<KeyEntry>),
+}
 
 /// A verified customer of an active tenant.
 #[derive(Debug, Clone)]
 pub struct TenantPrincipal {
     pub tenant: Arc<TenantEntry>,
-    /// `jwt:<sub>` (or `jwt` for a token without a subject).
+    pub credential: Credential,
+    /// For audit and logs: `jwt:<sub>` (or `jwt`), or `key:<id>`.
     pub principal: String,
+}
+
+impl TenantPrincipal {
+    /// Whether the credential itself permits `action` (API keys may be
+    /// narrowed to some actions; they never widen the tenant policy).
+    pub fn credential_allows(&self, action: Action) -> bool {
+        match &self.credential {
+            Credential::Jwt { .. } => true,
+            Credential::ApiKey(key) => key.allows(action),
+        }
+    }
 }
 
 /// A verified operator.
 #[derive(Debug, Clone)]
 pub struct AdminPrincipal {
-    /// `admin-token` for the bootstrap token.
+    /// `admin-token`, `admin-key:<id>`, or `jwt:<sub>`.
     pub principal: String,
 }
 
@@ -63,6 +89,9 @@ impl FromRequest for TenantPrincipal {
             let state = state(&req)?;
             match authenticate_tenant(&state, &req).await {
                 Ok(principal) => {
+                    if let Credential::ApiKey(key) = &principal.credential {
+                        state.key_usage.touch(KeyKind::Tenant, &key.id);
+                    }
                     req.extensions_mut().insert(LoggedPrincipal {
                         tenant: Some(principal.tenant.id.to_string()),
                         principal: principal.principal.clone(),
@@ -94,51 +123,122 @@ impl FromRequest for TenantPrincipal {
     }
 }
 
-async fn authenticate_tenant(
-    state: &AppState,
-    req: &HttpRequest,
-) -> Result<TenantPrincipal, (AuthError, Option<String>)> {
+type Failure = (AuthError, Option<String>);
+
+async fn authenticate_tenant(state: &AppState, req: &HttpRequest) -> Result<TenantPrincipal, Failure> {
     let token = bearer_token(req.headers().get(AUTHORIZATION)).map_err(|e| (e, None))?;
-    let claims = state.jwt.verify(token).await.map_err(|e| (e, None))?;
+    let (tenant_id, credential, principal) = if api_key::looks_like_key(token) {
+        let key = verify_key(state, token, KeyKind::Tenant).map_err(|e| (e, None))?;
+        let tenant = key.tenant.as_ref().map(|t| t.to_string()).unwrap_or_default();
+        let principal = format!("key:{}", key.id);
+        (tenant, Credential::ApiKey(key), principal)
+    } else {
+        let claims = state.jwt.verify(token).await.map_err(|e| (e, None))?;
+        let tenant = state.jwt.tenant(&claims).map_err(|e| (e, None))?.to_owned();
+        let principal = match &claims.subject {
+            Some(sub) => format!("jwt:{sub}"),
+            None => "jwt".to_owned(),
+        };
+        (
+            tenant,
+            Credential::Jwt {
+                subject: claims.subject,
+            },
+            principal,
+        )
+    };
     let tenant = state
         .directory
-        .get(&claims.tenant)
-        .ok_or_else(|| (AuthError::UnknownTenant(claims.tenant.clone()), None))?;
+        .get(&tenant_id)
+        .ok_or_else(|| (AuthError::UnknownTenant(tenant_id.clone()), None))?;
     if !tenant.active {
-        return Err((
-            AuthError::DisabledTenant(claims.tenant.clone()),
-            Some(claims.tenant),
+        return Err((AuthError::DisabledTenant(tenant_id.clone()), Some(tenant_id)));
+    }
+    Ok(TenantPrincipal {
+        tenant,
+        credential,
+        principal,
+    })
+}
+
+/// Verifies an API key of `kind`: known, not revoked (revoked keys are not in
+/// the directory), not expired, secret matches (constant time).
+fn verify_key(state: &AppState, token: &str, kind: KeyKind) -> Result<Arc<KeyEntry>, AuthError> {
+    let presented = api_key::parse(token).ok_or_else(|| AuthError::InvalidToken("malformed API key".into()))?;
+    if presented.kind != kind {
+        return Err(AuthError::InvalidToken(
+            "this kind of API key is not accepted here".into(),
         ));
     }
-    let principal = match claims.subject {
-        Some(sub) => format!("jwt:{sub}"),
-        None => "jwt".to_owned(),
-    };
-    Ok(TenantPrincipal { tenant, principal })
+    let key = state
+        .directory
+        .key(kind, presented.id)
+        .ok_or_else(|| AuthError::InvalidToken("unknown or revoked API key".into()))?;
+    if !key.hash.verify(presented.secret) {
+        return Err(AuthError::InvalidToken("API key secret does not match".into()));
+    }
+    if key.expired(chrono::Utc::now()) {
+        return Err(AuthError::InvalidToken("API key expired".into()));
+    }
+    Ok(key)
 }
 
 impl FromRequest for AdminPrincipal {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(authenticate_admin(req))
+        let req = req.clone();
+        Box::pin(async move {
+            let state = state(&req)?;
+            let admin = authenticate_admin(&state, &req).await.inspect_err(|e| {
+                tracing::info!(path = req.path(), error = %e, "admin authentication failed");
+            })?;
+            req.extensions_mut().insert(LoggedPrincipal {
+                tenant: None,
+                principal: admin.principal.clone(),
+            });
+            Ok(admin)
+        })
     }
 }
 
-fn authenticate_admin(req: &HttpRequest) -> Result<AdminPrincipal, ApiError> {
-    let state = state(req)?;
+async fn authenticate_admin(state: &AppState, req: &HttpRequest) -> Result<AdminPrincipal, ApiError> {
     let token = bearer_token(req.headers().get(AUTHORIZATION))?;
+    if api_key::looks_like_key(token) {
+        let key = verify_key(state, token, KeyKind::Admin)
+            .map_err(|_| ApiError::unauthenticated("admin credentials required"))?;
+        state.key_usage.touch(KeyKind::Admin, &key.id);
+        return Ok(AdminPrincipal {
+            principal: format!("admin-key:{}", key.id),
+        });
+    }
     if state.admin_token.verify(token) {
-        req.extensions_mut().insert(LoggedPrincipal {
-            tenant: None,
+        return Ok(AdminPrincipal {
             principal: "admin-token".into(),
         });
-        Ok(AdminPrincipal {
-            principal: "admin-token".into(),
-        })
-    } else {
-        tracing::info!(path = req.path(), "admin authentication failed");
-        Err(ApiError::unauthenticated("admin credentials required"))
     }
+    // Anything shaped like a JWT must be a valid token carrying the admin role.
+    if token.split('.').count() == 3 {
+        let claims = state
+            .jwt
+            .verify(token)
+            .await
+            .map_err(|_| ApiError::unauthenticated("admin credentials required"))?;
+        if !claims.has(&state.admin_role_claim, "admin") {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "the token does not carry the admin role (claim {:?})",
+                    state.admin_role_claim
+                ),
+            ));
+        }
+        let principal = match &claims.subject {
+            Some(sub) => format!("jwt:{sub}"),
+            None => "jwt".to_owned(),
+        };
+        return Ok(AdminPrincipal { principal });
+    }
+    Err(ApiError::unauthenticated("admin credentials required"))
 }

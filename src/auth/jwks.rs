@@ -52,10 +52,7 @@ impl JwksCache {
     }
 
     fn lookup(&self, kid: &str) -> (Option<(Algorithm, Arc<DecodingKey>)>, Option<Instant>) {
-        let state = self
-            .state
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let state = self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         (state.keys.get(kid).cloned(), state.fetched_at)
     }
 
@@ -88,10 +85,7 @@ impl JwksCache {
     /// the floor also limits retries against a failing endpoint.
     pub async fn refresh(&self) -> anyhow::Result<usize> {
         let result = self.fetch().await;
-        let mut state = self
-            .state
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self.state.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         state.fetched_at = Some(Instant::now());
         let keys = result?;
         let count = keys.len();
@@ -100,22 +94,14 @@ impl JwksCache {
     }
 
     async fn fetch(&self) -> anyhow::Result<HashMap<String, (Algorithm, Arc<DecodingKey>)>> {
-        let response = self
-            .client
-            .get(&self.url)
-            .send()
-            .await?
-            .error_for_status()?;
+        let response = self.client.get(&self.url).send().await?.error_for_status()?;
         let body = response.bytes().await?;
         anyhow::ensure!(body.len() <= MAX_JWKS_BYTES, "JWKS document is too large");
         parse_jwks(&body)
     }
 }
 
-fn check_alg(
-    found: (Algorithm, Arc<DecodingKey>),
-    alg: Algorithm,
-) -> Result<Arc<DecodingKey>, AuthError> {
+fn check_alg(found: (Algorithm, Arc<DecodingKey>), alg: Algorithm) -> Result<Arc<DecodingKey>, AuthError> {
     if found.0 == alg {
         Ok(found.1)
     } else {

@@ -14,13 +14,27 @@ use super::AuthError;
 use super::jwks::JwksCache;
 use crate::config::JwtSettings;
 
-/// What a verified token tells us.
+/// A token whose signature, algorithm and time/issuer/audience claims passed.
 #[derive(Debug, Clone)]
 pub struct VerifiedClaims {
-    pub tenant: String,
     pub subject: Option<String>,
-    /// All claims, for role checks (admin JWTs).
     pub claims: Map<String, Value>,
+}
+
+impl VerifiedClaims {
+    /// The string value of `claim`, if present and non-empty.
+    pub fn string(&self, claim: &str) -> Option<&str> {
+        self.claims.get(claim).and_then(Value::as_str).filter(|s| !s.is_empty())
+    }
+
+    /// Whether `claim` is `value`, or a list that contains it.
+    pub fn has(&self, claim: &str, value: &str) -> bool {
+        match self.claims.get(claim) {
+            Some(Value::String(s)) => s == value,
+            Some(Value::Array(items)) => items.iter().any(|v| v.as_str() == Some(value)),
+            _ => false,
+        }
+    }
 }
 
 pub struct JwtVerifier {
@@ -36,10 +50,7 @@ pub struct JwtVerifier {
 #[derive(Debug, thiserror::Error)]
 pub enum JwtConfigError {
     #[error("LOGWARD_JWT_PUBLIC_KEY_FILE: cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("LOGWARD_JWT_PUBLIC_KEY_FILE: not an RSA or P-256 EC public key in PEM form")]
     BadKey,
     #[error("LOGWARD_JWT_JWKS_URL: {0}")]
@@ -88,16 +99,22 @@ impl JwtVerifier {
         self.jwks.as_ref()
     }
 
-    /// Verifies signature, algorithm, `exp` (required), `nbf`, `iss` and `aud`,
-    /// and extracts the tenant claim.
+    /// The tenant a verified token speaks for.
+    pub fn tenant<'c>(&self, claims: &'c VerifiedClaims) -> Result<&'c str, AuthError> {
+        claims
+            .string(&self.tenant_claim)
+            .ok_or_else(|| AuthError::MissingTenantClaim(self.tenant_claim.clone()))
+    }
+
+    /// Verifies signature, algorithm, `exp` (required), `nbf`, `iss` and `aud`.
     pub async fn verify(&self, token: &str) -> Result<VerifiedClaims, AuthError> {
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|e| AuthError::InvalidToken(e.to_string()))?;
+        let header = jsonwebtoken::decode_header(token).map_err(|e| AuthError::InvalidToken(e.to_string()))?;
         let claims: Map<String, Value> = match header.alg {
             Algorithm::HS256 => {
-                let key = self.hs256.as_ref().ok_or_else(|| {
-                    AuthError::InvalidToken("HS256 tokens are not accepted".into())
-                })?;
+                let key = self
+                    .hs256
+                    .as_ref()
+                    .ok_or_else(|| AuthError::InvalidToken("HS256 tokens are not accepted".into()))?;
                 decode(token, key, &self.hs256_validation)?
             }
             alg @ (Algorithm::RS256 | Algorithm::ES256) => {
@@ -111,47 +128,27 @@ impl JwtVerifier {
                         let key = jwks.key(kid, alg).await?;
                         decode(token, &key, validation)?
                     }
-                    (_, _, Some((key, key_alg))) if *key_alg == alg => {
-                        decode(token, key, validation)?
-                    }
+                    (_, _, Some((key, key_alg))) if *key_alg == alg => decode(token, key, validation)?,
                     (None, Some(_), None) => {
-                        return Err(AuthError::InvalidToken(
-                            "token has no kid to select a JWKS key".into(),
-                        ));
+                        return Err(AuthError::InvalidToken("token has no kid to select a JWKS key".into()));
                     }
                     _ => {
-                        return Err(AuthError::InvalidToken(format!(
-                            "no key accepts {alg:?} tokens"
-                        )));
+                        return Err(AuthError::InvalidToken(format!("no key accepts {alg:?} tokens")));
                     }
                 }
             }
             other => {
-                return Err(AuthError::InvalidToken(format!(
-                    "algorithm {other:?} is not accepted"
-                )));
+                return Err(AuthError::InvalidToken(format!("algorithm {other:?} is not accepted")));
             }
         };
-        let tenant = match claims.get(&self.tenant_claim) {
-            Some(Value::String(t)) if !t.is_empty() => t.clone(),
-            _ => return Err(AuthError::MissingTenantClaim(self.tenant_claim.clone())),
-        };
         let subject = claims.get("sub").and_then(Value::as_str).map(str::to_owned);
-        Ok(VerifiedClaims {
-            tenant,
-            subject,
-            claims,
-        })
+        Ok(VerifiedClaims { subject, claims })
     }
 }
 
 /// The one place that calls `jsonwebtoken::decode` (clippy.toml bans it elsewhere).
 #[allow(clippy::disallowed_methods)]
-fn decode(
-    token: &str,
-    key: &DecodingKey,
-    validation: &Validation,
-) -> Result<Map<String, Value>, AuthError> {
+fn decode(token: &str, key: &DecodingKey, validation: &Validation) -> Result<Map<String, Value>, AuthError> {
     jsonwebtoken::decode::<Map<String, Value>>(token, key, validation)
         .map(|data| data.claims)
         .map_err(|e| AuthError::InvalidToken(e.to_string()))

@@ -78,3 +78,77 @@ pub async fn insert_batch(db: impl PgExecutor<'_>, events: &[AuditEvent]) -> Res
     .await?;
     Ok(())
 }
+
+/// An audit row as read back.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub tenant_id: Option<String>,
+    pub principal: Option<String>,
+    pub action: String,
+    pub resource: Option<String>,
+    pub decision: String,
+    pub reason: String,
+    pub http_status: i16,
+    pub latency_ms: i32,
+    pub request_id: Option<String>,
+    pub detail: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub tenant: Option<String>,
+    pub principal: Option<String>,
+    pub decision: Option<String>,
+    pub kind: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Cursor: only rows with a smaller id.
+    pub after: Option<i64>,
+    pub limit: i64,
+}
+
+/// Rows matching `filter`, newest first.
+pub async fn query(db: impl PgExecutor<'_>, f: &AuditFilter, limit: i64) -> Result<Vec<AuditRow>, DbError> {
+    let rows = sqlx::query_as!(
+        AuditRow,
+        "select id, at, kind, tenant_id, principal, action, resource, decision, reason,
+                http_status, latency_ms, request_id, detail
+           from audit_events
+          where ($1::text is null or tenant_id = $1)
+            and ($2::text is null or principal = $2)
+            and ($3::text is null or decision = $3)
+            and ($4::text is null or kind = $4)
+            and ($5::timestamptz is null or at >= $5)
+            and ($6::timestamptz is null or at < $6)
+            and ($7::bigint is null or id < $7)
+          order by id desc
+          limit $8",
+        f.tenant.as_deref(),
+        f.principal.as_deref(),
+        f.decision.as_deref(),
+        f.kind.as_deref(),
+        f.since,
+        f.until,
+        f.after,
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows)
+}
+
+/// Deletes up to `batch` rows older than `cutoff`; returns how many.
+pub async fn delete_older_than(db: impl PgExecutor<'_>, cutoff: DateTime<Utc>, batch: i64) -> Result<u64, DbError> {
+    let result = sqlx::query!(
+        "delete from audit_events where id in (select id from audit_events where at < $1 limit $2)",
+        cutoff,
+        batch
+    )
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected())
+}

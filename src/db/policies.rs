@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::PgPool;
+use sqlx::PgExecutor;
 
 use super::DbError;
 use crate::domain::TenantId;
@@ -16,7 +16,7 @@ pub struct StoredPolicy {
     pub created_at: DateTime<Utc>,
 }
 
-pub async fn current(db: &PgPool, tenant: &TenantId) -> Result<Option<StoredPolicy>, DbError> {
+pub async fn current(db: impl PgExecutor<'_>, tenant: &TenantId) -> Result<Option<StoredPolicy>, DbError> {
     let row = sqlx::query_as!(
         StoredPolicy,
         "select version, document, created_by, created_at
@@ -31,34 +31,41 @@ pub async fn current(db: &PgPool, tenant: &TenantId) -> Result<Option<StoredPoli
     Ok(row)
 }
 
-/// Stores `document` as the tenant's next version. The tenant row is locked so
-/// that concurrent writers are serialised instead of racing for a version.
-pub async fn put(
-    db: &PgPool,
+/// Every version, newest first.
+pub async fn versions(db: impl PgExecutor<'_>, tenant: &TenantId) -> Result<Vec<StoredPolicy>, DbError> {
+    let rows = sqlx::query_as!(
+        StoredPolicy,
+        "select version, document, created_by, created_at
+           from tenant_policies
+          where tenant_id = $1
+          order by version desc",
+        tenant.as_str()
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows)
+}
+
+/// Inserts `version`. Callers hold the tenant row lock, so versions are
+/// assigned one writer at a time; the primary key backs that up.
+pub async fn insert(
+    db: impl PgExecutor<'_>,
     tenant: &TenantId,
+    version: i32,
     document: &serde_json::Value,
     created_by: &str,
 ) -> Result<StoredPolicy, DbError> {
-    let mut tx = db.begin().await?;
-    sqlx::query_scalar!(
-        "select id from tenants where id = $1 for update",
-        tenant.as_str()
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(DbError::NotFound)?;
-    let stored = sqlx::query_as!(
+    let row = sqlx::query_as!(
         StoredPolicy,
         "insert into tenant_policies (tenant_id, version, document, created_by)
-         select $1, coalesce(max(version), 0) + 1, $2, $3
-           from tenant_policies where tenant_id = $1
+         values ($1, $2, $3, $4)
          returning version, document, created_by, created_at",
         tenant.as_str(),
+        version,
         document,
         created_by
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(db)
     .await?;
-    tx.commit().await?;
-    Ok(stored)
+    Ok(row)
 }

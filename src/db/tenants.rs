@@ -121,10 +121,7 @@ pub struct TenantSnapshot {
 }
 
 /// Loads every tenant (`only = None`) or one, each with its newest policy.
-pub async fn snapshot(
-    db: impl PgExecutor<'_>,
-    only: Option<&TenantId>,
-) -> Result<Vec<TenantSnapshot>, DbError> {
+pub async fn snapshot(db: impl PgExecutor<'_>, only: Option<&TenantId>) -> Result<Vec<TenantSnapshot>, DbError> {
     let rows = sqlx::query_as!(
         TenantSnapshot,
         r#"select t.id, t.name, t.status,
@@ -141,4 +138,49 @@ pub async fn snapshot(
     .fetch_all(db)
     .await?;
     Ok(rows)
+}
+
+pub async fn find_for_update(db: impl PgExecutor<'_>, id: &TenantId) -> Result<Option<Tenant>, DbError> {
+    let row = sqlx::query_as!(
+        TenantRow,
+        "select id, name, status, created_at, updated_at from tenants where id = $1 for update",
+        id.as_str()
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(Into::into))
+}
+
+/// A page of tenants ordered by id, after `after`, optionally of one status.
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    status: Option<TenantStatus>,
+    after: Option<&TenantId>,
+    limit: i64,
+) -> Result<Vec<Tenant>, DbError> {
+    let rows = sqlx::query_as!(
+        TenantRow,
+        "select id, name, status, created_at, updated_at from tenants
+          where ($1::text is null or status = $1)
+            and ($2::text is null or id > $2)
+          order by id
+          limit $3",
+        status.map(TenantStatus::as_str),
+        after.map(TenantId::as_str),
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+pub async fn delete(db: impl PgExecutor<'_>, id: &TenantId) -> Result<Option<Tenant>, DbError> {
+    let row = sqlx::query_as!(
+        TenantRow,
+        "delete from tenants where id = $1 returning id, name, status, created_at, updated_at",
+        id.as_str()
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(Into::into))
 }

@@ -62,6 +62,11 @@ impl Action {
     pub(crate) fn bit(self) -> u16 {
         1 << (self as u16)
     }
+
+    /// The bit set holding every action.
+    pub fn all_bits() -> u16 {
+        Action::ALL.iter().fold(0, |acc, a| acc | a.bit())
+    }
 }
 
 impl fmt::Display for Action {

@@ -43,9 +43,7 @@ impl ResourceScope {
     /// `arn:aws:logs:R:A:log-group:GROUP:log-stream:STREAM`, the resource of
     /// GetLogEvents.
     pub fn log_stream(&self, group: &LogGroupName, stream: &LogStreamName) -> String {
-        let mut arn = String::with_capacity(
-            self.prefix.len() + 24 + group.as_str().len() + stream.as_str().len(),
-        );
+        let mut arn = String::with_capacity(self.prefix.len() + 24 + group.as_str().len() + stream.as_str().len());
         arn.push_str(&self.prefix);
         arn.push_str("log-group:");
         arn.push_str(group.as_str());

@@ -13,9 +13,7 @@ use serde::{Deserialize, Serialize};
 pub struct TenantId(String);
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error(
-    "must match ^[a-z0-9][a-z0-9-]{{0,62}}$ (1-63 lowercase letters, digits and '-', not starting with '-')"
-)]
+#[error("must match ^[a-z0-9][a-z0-9-]{{0,62}}$ (1-63 lowercase letters, digits and '-', not starting with '-')")]
 pub struct InvalidTenantId;
 
 impl TenantId {

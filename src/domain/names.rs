@@ -29,8 +29,7 @@ impl LogGroupName {
         if raw.len() > MAX_NAME_CHARS {
             return Err(NameError::TooLong);
         }
-        let allowed =
-            |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'/' | b'#');
+        let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'/' | b'#');
         if !raw.bytes().all(allowed) {
             return Err(NameError::GroupCharacter);
         }
@@ -88,16 +87,9 @@ mod tests {
         assert!(LogGroupName::parse("/aws/lambda/acme-fn_1.#x").is_ok());
         assert!(LogGroupName::parse(&"a".repeat(512)).is_ok());
         assert_eq!(LogGroupName::parse(""), Err(NameError::Empty));
-        assert_eq!(
-            LogGroupName::parse(&"a".repeat(513)),
-            Err(NameError::TooLong)
-        );
+        assert_eq!(LogGroupName::parse(&"a".repeat(513)), Err(NameError::TooLong));
         for bad in ["a b", "a:b", "a*", "a?", "ä", "a%2Fb", "a\n"] {
-            assert_eq!(
-                LogGroupName::parse(bad),
-                Err(NameError::GroupCharacter),
-                "{bad}"
-            );
+            assert_eq!(LogGroupName::parse(bad), Err(NameError::GroupCharacter), "{bad}");
         }
     }
 
@@ -107,16 +99,9 @@ mod tests {
             assert!(LogStreamName::parse(ok).is_ok(), "{ok}");
         }
         assert_eq!(LogStreamName::parse(""), Err(NameError::Empty));
-        assert_eq!(
-            LogStreamName::parse(&"é".repeat(513)),
-            Err(NameError::TooLong)
-        );
+        assert_eq!(LogStreamName::parse(&"é".repeat(513)), Err(NameError::TooLong));
         for bad in ["a:b", "a*", "tab\tx", "nul\0"] {
-            assert_eq!(
-                LogStreamName::parse(bad),
-                Err(NameError::StreamCharacter),
-                "{bad}"
-            );
+            assert_eq!(LogStreamName::parse(bad), Err(NameError::StreamCharacter), "{bad}");
         }
     }
 }

@@ -18,6 +18,8 @@ enum Atom {
 pub struct ArnPattern {
     atoms: Vec<Atom>,
     source: String,
+    /// The source with `${tenant}` replaced (escapes kept as written).
+    resolved: String,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -76,12 +78,18 @@ impl ArnPattern {
         Ok(Self {
             atoms,
             source: source.to_owned(),
+            resolved: source.replace("${tenant}", vars.tenant),
         })
     }
 
     /// The pattern as written in the policy.
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// The pattern with `${tenant}` filled in, for showing to the tenant.
+    pub fn resolved(&self) -> &str {
+        &self.resolved
     }
 
     /// The literal text before the first wildcard.
@@ -250,19 +258,13 @@ mod tests {
     }
 
     fn alphabet() -> impl Strategy<Value = String> {
-        proptest::collection::vec(
-            prop::sample::select(vec!['a', 'b', ':', '/', 'é', '*', '?']),
-            0..12,
-        )
-        .prop_map(|v| v.into_iter().collect())
+        proptest::collection::vec(prop::sample::select(vec!['a', 'b', ':', '/', 'é', '*', '?']), 0..12)
+            .prop_map(|v| v.into_iter().collect())
     }
 
     fn text() -> impl Strategy<Value = String> {
-        proptest::collection::vec(
-            prop::sample::select(vec!['a', 'b', ':', '/', 'é', '?']),
-            0..16,
-        )
-        .prop_map(|v| v.into_iter().collect())
+        proptest::collection::vec(prop::sample::select(vec!['a', 'b', ':', '/', 'é', '?']), 0..16)
+            .prop_map(|v| v.into_iter().collect())
     }
 
     proptest! {

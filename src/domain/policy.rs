@@ -100,9 +100,7 @@ impl PolicyDocument {
         match obj.get("Version") {
             Some(Value::String(v)) if v == POLICY_VERSION => {}
             _ => {
-                return Err(PolicyError::document(format!(
-                    "Version must be \"{POLICY_VERSION}\""
-                )));
+                return Err(PolicyError::document(format!("Version must be \"{POLICY_VERSION}\"")));
             }
         }
         if let Some(id) = obj.get("Id")
@@ -151,9 +149,8 @@ impl PolicyDocument {
                     .resources
                     .iter()
                     .map(|r| {
-                        ArnPattern::compile(r, vars).map_err(|e| {
-                            PolicyError::statement(index, s.sid.as_deref(), e.to_string())
-                        })
+                        ArnPattern::compile(r, vars)
+                            .map_err(|e| PolicyError::statement(index, s.sid.as_deref(), e.to_string()))
                     })
                     .collect::<Result<_, _>>()?;
                 Ok(CompiledStatement {
@@ -196,8 +193,7 @@ impl Statement {
         for action in &actions {
             validate_action(action).map_err(|m| err(format!("Action \"{action}\" {m}")))?;
         }
-        let resources =
-            string_list(obj.get("Resource")).map_err(|m| err(format!("Resource {m}")))?;
+        let resources = string_list(obj.get("Resource")).map_err(|m| err(format!("Resource {m}")))?;
         for resource in &resources {
             validate_resource(resource).map_err(|m| err(format!("Resource \"{resource}\" {m}")))?;
         }
@@ -238,11 +234,7 @@ fn validate_action(action: &str) -> Result<(), &'static str> {
     else {
         return Err("is not a CloudWatch Logs action (must start with \"logs:\")");
     };
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_alphabetic() || b == b'*' || b == b'?')
-    {
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'*' || b == b'?') {
         return Err("must be \"logs:\" followed by an action name or pattern");
     }
     Ok(())
@@ -250,9 +242,7 @@ fn validate_action(action: &str) -> Result<(), &'static str> {
 
 fn validate_resource(resource: &str) -> Result<(), String> {
     if !resource.starts_with(RESOURCE_PREFIX) {
-        return Err(format!(
-            "must be an ARN pattern starting with \"{RESOURCE_PREFIX}\""
-        ));
+        return Err(format!("must be an ARN pattern starting with \"{RESOURCE_PREFIX}\""));
     }
     if resource.len() > MAX_PATTERN_LEN {
         return Err(format!("must be at most {MAX_PATTERN_LEN} characters"));
@@ -320,12 +310,37 @@ pub struct MatchedStatement {
     pub effect: Effect,
 }
 
+/// What one statement grants or denies, as shown to the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub effect: Effect,
+    pub actions: Vec<&'static str>,
+    pub resources: Vec<String>,
+}
+
 impl CompiledPolicy {
+    /// The statements as grants, limited to the actions in `mask` (a credential
+    /// narrowed to some actions sees only those). Statements left with no
+    /// action are omitted.
+    pub fn grants(&self, mask: u16) -> Vec<Grant> {
+        self.statements
+            .iter()
+            .filter(|s| s.actions & mask != 0)
+            .map(|s| Grant {
+                effect: s.effect,
+                actions: Action::ALL
+                    .into_iter()
+                    .filter(|a| s.actions & mask & a.bit() != 0)
+                    .map(Action::iam_name)
+                    .collect(),
+                resources: s.resources.iter().map(|r| r.resolved().to_owned()).collect(),
+            })
+            .collect()
+    }
+
     /// A policy that allows nothing: what a tenant without a stored policy gets.
     pub fn deny_all() -> Self {
-        Self {
-            statements: Vec::new(),
-        }
+        Self { statements: Vec::new() }
     }
 
     /// The authorization check of the request path. Pure, allocation-free.
@@ -347,12 +362,7 @@ impl CompiledPolicy {
         (decision, matched)
     }
 
-    fn evaluate(
-        &self,
-        action: Action,
-        resource: &str,
-        mut on_match: impl FnMut(&CompiledStatement),
-    ) -> Decision {
+    fn evaluate(&self, action: Action, resource: &str, mut on_match: impl FnMut(&CompiledStatement)) -> Decision {
         let mut allowed = false;
         let mut denied = false;
         for s in &self.statements {

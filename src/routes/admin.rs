@@ -1,75 +1,175 @@
 //! The management API under `/admin/v1`. Every handler takes an
-//! [`AdminPrincipal`](crate::auth::AdminPrincipal); tenant credentials never
-//! pass here. Every change is audited with who made it and before/after.
+//! [`AdminPrincipal`]; tenant credentials never pass here. Changes go through
+//! [`crate::manage`], which audits them (who, what, before/after) in the same
+//! transaction; reads and refused requests are audited by [`audit_access`].
 
+mod audit;
+mod keys;
 mod policy;
 mod tenants;
 
-use actix_web::{HttpRequest, web};
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::{HttpMessage, HttpRequest, web};
 
 use crate::audit::AuditEvent;
 use crate::auth::AdminPrincipal;
-use crate::auth::extractor::request_id;
+use crate::auth::extractor::{LoggedPrincipal, RequestId};
 use crate::domain::TenantId;
 use crate::error::ApiError;
+use crate::manage::Actor;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let not_allowed = || web::to(super::method_not_allowed);
     cfg.service(
-        web::resource("/admin/v1/tenants")
-            .route(web::post().to(tenants::create))
-            .default_service(not_allowed()),
-    )
-    .service(
-        web::resource("/admin/v1/tenants/{tenant}")
-            .route(web::get().to(tenants::show))
-            .route(web::patch().to(tenants::update))
-            .default_service(not_allowed()),
-    )
-    .service(
-        web::resource("/admin/v1/tenants/{tenant}/policy")
-            .route(web::get().to(policy::show))
-            .route(web::put().to(policy::put))
-            .default_service(not_allowed()),
+        web::scope("/admin/v1")
+            .wrap(actix_web::middleware::from_fn(audit_access))
+            .service(
+                web::resource("/tenants")
+                    .route(web::get().to(tenants::list))
+                    .route(web::post().to(tenants::create))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                web::resource("/tenants/{tenant}")
+                    .route(web::get().to(tenants::show))
+                    .route(web::patch().to(tenants::update))
+                    .route(web::delete().to(tenants::delete))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                web::resource("/tenants/{tenant}/policy")
+                    .route(web::get().to(policy::show))
+                    .route(web::put().to(policy::put))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                web::resource("/tenants/{tenant}/policy/versions")
+                    .route(web::get().to(policy::versions))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                web::resource("/tenants/{tenant}/policy/simulate")
+                    .route(web::post().to(policy::simulate))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                web::resource("/tenants/{tenant}/api-keys")
+                    .route(web::get().to(keys::list_tenant_keys))
+                    .route(web::post().to(keys::create_tenant_key))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                web::resource("/tenants/{tenant}/api-keys/{key}")
+                    .route(web::delete().to(keys::revoke_tenant_key))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                web::resource("/admin-keys")
+                    .route(web::get().to(keys::list_admin_keys))
+                    .route(web::post().to(keys::create_admin_key))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                web::resource("/admin-keys/{key}")
+                    .route(web::delete().to(keys::revoke_admin_key))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                web::resource("/audit")
+                    .route(web::get().to(audit::query))
+                    .default_service(not_allowed()),
+            ),
     );
 }
 
+impl AdminPrincipal {
+    pub fn actor(&self) -> Actor {
+        Actor(self.principal.clone())
+    }
+}
+
+/// `/admin/v1/tenants/{tenant}`: path segment 4.
 fn tenant_id(req: &HttpRequest) -> Result<TenantId, ApiError> {
     let raw = super::path_segment(req, 4, "tenantId")?;
     TenantId::parse(&raw).map_err(|e| ApiError::invalid_param("tenantId", e.to_string()))
 }
 
-/// Records an admin change.
-fn audit_change(
-    state: &AppState,
-    req: &HttpRequest,
-    admin: &AdminPrincipal,
-    operation: &str,
-    tenant: &TenantId,
-    status: u16,
-    detail: serde_json::Value,
-) {
-    state.audit.record(AuditEvent {
-        at: chrono::Utc::now(),
-        kind: "admin",
-        tenant_id: Some(tenant.to_string()),
-        principal: Some(admin.principal.clone()),
-        action: operation.to_owned(),
-        resource: Some(format!("tenant/{tenant}")),
-        decision: "allow",
-        reason: "admin",
-        http_status: status as i16,
-        latency_ms: 0,
-        request_id: request_id(req),
-        detail: Some(detail),
-    });
+/// A key id at path segment `index`.
+fn key_id(req: &HttpRequest, index: usize) -> Result<String, ApiError> {
+    let raw = super::path_segment(req, index, "keyId")?;
+    if crate::auth::api_key::valid_id(&raw) {
+        Ok(raw)
+    } else {
+        Err(ApiError::invalid_param(
+            "keyId",
+            "must be 16 lowercase letters or digits",
+        ))
+    }
+}
+
+/// Audits every admin request that is not a successful change (those are
+/// audited with their before/after by `manage`): reads, and refusals.
+async fn audit_access(
+    req: ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let method = req.method().clone();
+    let res = next.call(req).await?;
+    let status = res.status();
+    if status.is_success() && method != Method::GET {
+        return Ok(res);
+    }
+    if let Some(state) = state {
+        let request = res.request();
+        let principal = request
+            .extensions()
+            .get::<LoggedPrincipal>()
+            .map(|p| p.principal.clone());
+        let request_id = request.extensions().get::<RequestId>().map(|r| r.0.clone());
+        let reason = match status.as_u16() {
+            200..=299 => "read",
+            401 => "unauthenticated",
+            403 => "forbidden",
+            _ => "error",
+        };
+        state.audit.record(AuditEvent {
+            at: chrono::Utc::now(),
+            kind: "admin",
+            tenant_id: None,
+            principal,
+            action: format!(
+                "{method} {}",
+                request.match_pattern().unwrap_or_else(|| request.path().to_owned())
+            ),
+            resource: Some(request.path().to_owned()),
+            decision: if status.is_success() { "allow" } else { "deny" },
+            reason,
+            http_status: status.as_u16() as i16,
+            latency_ms: started.elapsed().as_millis().min(i32::MAX as u128) as i32,
+            request_id,
+            detail: None,
+        });
+    }
+    Ok(res)
 }
 
 /// After a write, refresh this instance's directory at once (other instances
 /// follow through the database notification).
-async fn refresh(state: &AppState, tenant: &TenantId) {
+async fn refresh_tenant(state: &AppState, tenant: &TenantId) {
     if let Err(e) = state.directory.reload_one(&state.pool, tenant).await {
         tracing::warn!(tenant = %tenant, error = %e, "directory refresh after admin write failed; the listener will retry");
+    }
+}
+
+async fn refresh_key(state: &AppState, kind: crate::auth::api_key::KeyKind, id: &str) {
+    if let Err(e) = state.directory.reload_key(&state.pool, kind, id).await {
+        tracing::warn!(key = id, error = %e, "directory refresh after key change failed; the listener will retry");
     }
 }

@@ -4,6 +4,7 @@
 //! audited.
 
 mod events;
+mod me;
 
 use std::time::Instant;
 
@@ -22,6 +23,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/v1/log-groups/{group}/log-streams/{stream}/events")
             .route(web::get().to(events::get_log_events))
             .default_service(web::to(super::method_not_allowed)),
+    )
+    .service(
+        web::resource("/v1/me")
+            .route(web::get().to(me::me))
+            .default_service(web::to(super::method_not_allowed)),
     );
 }
 
@@ -30,15 +36,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct Outcome {
     resource: Option<String>,
     decision: Option<Decision>,
+    /// Set when the credential (an API key narrowed to some actions) refused.
+    outside_key_scope: bool,
 }
 
-/// Authorizes `action` on `resource` for the caller, or answers 403.
+/// Authorizes `action` on `resource` for the caller, or answers 403. An API
+/// key narrowed to some actions is checked first: it can only take rights
+/// away from the tenant policy, never add them.
 fn authorize(
     principal: &TenantPrincipal,
     action: Action,
     resource: String,
     outcome: &mut Outcome,
 ) -> Result<(), ApiError> {
+    if !principal.credential_allows(action) {
+        outcome.decision = Some(Decision::ImplicitDeny);
+        outcome.outside_key_scope = true;
+        outcome.resource = Some(resource);
+        return Err(ApiError::access_denied(format!("this API key is not allowed {action}")));
+    }
     let decision = principal.tenant.policy.authorize(action, &resource);
     let denied = (!decision.is_allowed()).then(|| {
         ApiError::access_denied(format!(
@@ -65,6 +81,7 @@ fn record(
         Err(e) => e.code().status(),
     };
     let (decision, reason) = match (outcome.decision, result) {
+        _ if outcome.outside_key_scope => ("deny", "key_scope"),
         (Some(Decision::Allowed), _) => ("allow", "allowed"),
         (Some(Decision::ExplicitDeny), _) => ("deny", "explicit_deny"),
         (Some(Decision::ImplicitDeny), _) => ("deny", "implicit_deny"),

@@ -14,19 +14,14 @@ impl StrictQuery {
         let mut pairs: Vec<(String, String)> = Vec::new();
         for part in raw.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
-            let key = decode(k).map_err(|_| {
-                ApiError::invalid_param("query", "is not valid UTF-8 after percent-decoding")
-            })?;
-            let value = decode(v).map_err(|_| {
-                ApiError::invalid_param(key.clone(), "is not valid UTF-8 after percent-decoding")
-            })?;
+            let key =
+                decode(k).map_err(|_| ApiError::invalid_param("query", "is not valid UTF-8 after percent-decoding"))?;
+            let value = decode(v)
+                .map_err(|_| ApiError::invalid_param(key.clone(), "is not valid UTF-8 after percent-decoding"))?;
             if !allowed.contains(&key.as_str()) {
                 return Err(ApiError::invalid_param(
                     key,
-                    format!(
-                        "is not a parameter of this route (allowed: {})",
-                        allowed.join(", ")
-                    ),
+                    format!("is not a parameter of this route (allowed: {})", allowed.join(", ")),
                 ));
             }
             if pairs.iter().any(|(k, _)| *k == key) {
@@ -38,19 +33,16 @@ impl StrictQuery {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     pub fn int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
         let Some(raw) = self.get(name) else {
             return Ok(None);
         };
-        let value: i64 = raw.parse().map_err(|_| {
-            ApiError::invalid_param(name, format!("must be an integer, got {raw:?}"))
-        })?;
+        let value: i64 = raw
+            .parse()
+            .map_err(|_| ApiError::invalid_param(name, format!("must be an integer, got {raw:?}")))?;
         if !(min..=max).contains(&value) {
             return Err(ApiError::invalid_param(
                 name,
@@ -87,10 +79,7 @@ impl StrictQuery {
             ));
         }
         if raw.chars().any(char::is_control) {
-            return Err(ApiError::invalid_param(
-                name,
-                "must not contain control characters",
-            ));
+            return Err(ApiError::invalid_param(name, "must not contain control characters"));
         }
         Ok(Some(raw))
     }
@@ -117,14 +106,8 @@ mod tests {
         assert_eq!(q.get("a"), Some("x%20y z"));
         assert_eq!(q.get("b"), Some(""));
         assert_eq!(field(StrictQuery::parse("c=1", &["a"]).err().unwrap()), "c");
-        assert_eq!(
-            field(StrictQuery::parse("a=1&a=2", &["a"]).err().unwrap()),
-            "a"
-        );
-        assert_eq!(
-            field(StrictQuery::parse("a=%FF", &["a"]).err().unwrap()),
-            "a"
-        );
+        assert_eq!(field(StrictQuery::parse("a=1&a=2", &["a"]).err().unwrap()), "a");
+        assert_eq!(field(StrictQuery::parse("a=%FF", &["a"]).err().unwrap()), "a");
     }
 
     #[test]

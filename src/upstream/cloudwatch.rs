@@ -9,9 +9,7 @@ use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsError;
 use futures_util::future::BoxFuture;
 
-use super::{
-    GetLogEventsRequest, GetLogEventsResponse, LogsUpstream, OutputLogEvent, UpstreamError,
-};
+use super::{GetLogEventsRequest, GetLogEventsResponse, LogsUpstream, OutputLogEvent, UpstreamError};
 use crate::config::UpstreamSettings;
 
 #[derive(Clone)]
@@ -37,10 +35,7 @@ impl CloudWatchUpstream {
 }
 
 impl LogsUpstream for CloudWatchUpstream {
-    fn get_log_events(
-        &self,
-        r: GetLogEventsRequest,
-    ) -> BoxFuture<'_, Result<GetLogEventsResponse, UpstreamError>> {
+    fn get_log_events(&self, r: GetLogEventsRequest) -> BoxFuture<'_, Result<GetLogEventsResponse, UpstreamError>> {
         Box::pin(async move {
             // Always the plain name, never an identifier the caller could shape.
             let out = self
@@ -89,11 +84,9 @@ fn map_error<R: std::fmt::Debug>(err: SdkError<GetLogEventsError, R>) -> Upstrea
                         .unwrap_or("the log group or stream does not exist")
                         .to_owned(),
                 ),
-                GetLogEventsError::InvalidParameterException(e) => UpstreamError::InvalidRequest(
-                    e.message()
-                        .unwrap_or("CloudWatch rejected a parameter")
-                        .to_owned(),
-                ),
+                GetLogEventsError::InvalidParameterException(e) => {
+                    UpstreamError::InvalidRequest(e.message().unwrap_or("CloudWatch rejected a parameter").to_owned())
+                }
                 other => UpstreamError::Failure(format!(
                     "{}: {}",
                     other.code().unwrap_or("unknown"),

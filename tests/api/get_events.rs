@@ -59,9 +59,7 @@ async fn read_all_direct(app: &TestApp, group: &str, stream: &str) -> Vec<Value>
 async fn a_tenant_pages_through_its_own_stream_and_gets_exactly_what_cloudwatch_returns() {
     let app = spawn_app().await;
     let group = format!("/{}/app", unique("acme"));
-    let messages: Vec<String> = (0..25)
-        .map(|i| format!("line {i} {{\"level\":\"info\"}}"))
-        .collect();
+    let messages: Vec<String> = (0..25).map(|i| format!("line {i} {{\"level\":\"info\"}}")).collect();
     seed(&app.logs, &group, "web 1/ü", &messages).await;
     app.create_tenant(
         "acme",
@@ -74,10 +72,7 @@ async fn a_tenant_pages_through_its_own_stream_and_gets_exactly_what_cloudwatch_
 
     assert_eq!(via_gateway.len(), 25);
     assert_eq!(via_gateway, direct);
-    let got: Vec<&str> = via_gateway
-        .iter()
-        .map(|e| e["message"].as_str().unwrap())
-        .collect();
+    let got: Vec<&str> = via_gateway.iter().map(|e| e["message"].as_str().unwrap()).collect();
     assert_eq!(got, messages.iter().map(String::as_str).collect::<Vec<_>>());
 }
 
@@ -88,11 +83,8 @@ async fn another_tenants_stream_is_403_and_never_forwarded() {
     let globex = format!("/{}/app", unique("globex"));
     seed(&app.logs, &acme, "s", &["acme data".into()]).await;
     seed(&app.logs, &globex, "s", &["globex secret".into()]).await;
-    app.create_tenant(
-        "acme",
-        allow_policy(&[&format!("arn:aws:logs:*:*:log-group:{acme}:*")]),
-    )
-    .await;
+    app.create_tenant("acme", allow_policy(&[&format!("arn:aws:logs:*:*:log-group:{acme}:*")]))
+        .await;
     app.create_tenant(
         "globex",
         allow_policy(&[&format!("arn:aws:logs:*:*:log-group:{globex}:*")]),
@@ -104,11 +96,7 @@ async fn another_tenants_stream_is_403_and_never_forwarded() {
         .await;
     let body = assert_problem(r, 403, "access_denied").await;
     assert!(!body.to_string().contains("globex secret"));
-    assert_eq!(
-        app.upstream_calls(),
-        0,
-        "a denied request reached CloudWatch"
-    );
+    assert_eq!(app.upstream_calls(), 0, "a denied request reached CloudWatch");
 
     // The same token reads its own group.
     let r = app
@@ -118,15 +106,10 @@ async fn another_tenants_stream_is_403_and_never_forwarded() {
     assert_eq!(app.upstream_calls(), 1);
 
     // Both decisions are in the audit trail with the resource ARN.
-    let rows = app
-        .audit_rows("kind = 'data' and tenant_id = 'acme'", 2)
-        .await;
+    let rows = app.audit_rows("kind = 'data' and tenant_id = 'acme'", 2).await;
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[0].1, "deny");
-    assert_eq!(
-        rows[0].2.as_deref(),
-        Some(stream_arn(&globex, "s").as_str())
-    );
+    assert_eq!(rows[0].2.as_deref(), Some(stream_arn(&globex, "s").as_str()));
     assert_eq!(rows[0].3, 403);
     assert_eq!(rows[1].1, "allow");
     assert_eq!(rows[1].3, 200);
@@ -148,14 +131,10 @@ async fn an_explicit_deny_beats_any_allow() {
     .await;
     let token = hs_token("acme");
     assert_eq!(
-        app.get_events(&token, &format!("{root}/app"), "s", "")
-            .await
-            .status(),
+        app.get_events(&token, &format!("{root}/app"), "s", "").await.status(),
         200
     );
-    let r = app
-        .get_events(&token, &format!("{root}/audit"), "s", "")
-        .await;
+    let r = app.get_events(&token, &format!("{root}/audit"), "s", "").await;
     assert_problem(r, 403, "access_denied").await;
     assert_eq!(app.upstream_calls(), 1);
 }
@@ -219,12 +198,7 @@ async fn a_pattern_for_another_account_or_region_grants_nothing() {
         ]),
     )
     .await;
-    assert_eq!(
-        app.get_events(&hs_token("acme"), &group, "s", "")
-            .await
-            .status(),
-        403
-    );
+    assert_eq!(app.get_events(&hs_token("acme"), &group, "s", "").await.status(), 403);
     assert_eq!(app.upstream_calls(), 0);
 }
 
@@ -254,18 +228,12 @@ async fn a_missing_stream_in_a_permitted_group_is_404() {
         allow_policy(&[&format!("arn:aws:logs:*:*:log-group:{group}:*")]),
     )
     .await;
-    let r = app
-        .get_events(&hs_token("acme"), &group, "missing", "")
-        .await;
+    let r = app.get_events(&hs_token("acme"), &group, "missing", "").await;
     assert_problem(r, 404, "resource_not_found").await;
     let r = app
         .get_events(&hs_token("acme"), &format!("{group}-nope"), "missing", "")
         .await;
-    assert_eq!(
-        r.status(),
-        403,
-        "outside the grant it is a denial, not a 404"
-    );
+    assert_eq!(r.status(), 403, "outside the grant it is a denial, not a 404");
 }
 
 #[tokio::test]
@@ -291,10 +259,7 @@ async fn time_window_and_limit_are_forwarded() {
         .iter()
         .map(|e| e["timestamp"].as_i64().unwrap())
         .collect();
-    let query = format!(
-        "startFromHead=true&startTime={}&endTime={}&limit=2",
-        ts[3], ts[8]
-    );
+    let query = format!("startFromHead=true&startTime={}&endTime={}&limit=2", ts[3], ts[8]);
     let page: Value = app
         .get_events(&hs_token("acme"), &group, "s", &query)
         .await

@@ -3,12 +3,7 @@ use crate::helpers::{assert_problem, spawn_app};
 #[tokio::test]
 async fn healthz_answers_200_and_sets_a_request_id() {
     let app = spawn_app().await;
-    let r = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .unwrap();
+    let r = app.client.get(format!("{}/healthz", app.address)).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.headers().contains_key("x-request-id"));
 }
@@ -37,12 +32,7 @@ async fn a_sane_client_request_id_is_echoed_and_a_bad_one_replaced() {
 #[tokio::test]
 async fn unknown_routes_and_methods_are_problems() {
     let app = spawn_app().await;
-    let r = app
-        .client
-        .get(format!("{}/nope", app.address))
-        .send()
-        .await
-        .unwrap();
+    let r = app.client.get(format!("{}/nope", app.address)).send().await.unwrap();
     assert_problem(r, 404, "route_not_found").await;
     let r = app
         .client

@@ -41,9 +41,7 @@ pub fn moto() -> &'static Moto {
     MOTO.get_or_init(|| {
         let bin = std::env::var("LOGWARD_TEST_MOTO_SERVER")
             .map(PathBuf::from)
-            .unwrap_or_else(|_| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server")
-            });
+            .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server"));
         assert!(
             bin.exists(),
             "moto_server not found at {} - run the tests with ./scripts/test, which installs it",
@@ -60,10 +58,7 @@ pub fn moto() -> &'static Moto {
             .expect("start moto");
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto did not start on port {port}"
-            );
+            assert!(Instant::now() < deadline, "moto did not start on port {port}");
             std::thread::sleep(Duration::from_millis(50));
         }
         Moto {
@@ -74,11 +69,7 @@ pub fn moto() -> &'static Moto {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A CloudWatch Logs client pointed at moto, for seeding and for direct reads.
@@ -95,27 +86,16 @@ pub async fn logs_client() -> aws_sdk_cloudwatchlogs::Client {
 
 /// A unique prefix so tests sharing one moto never see each other's groups.
 pub fn unique(prefix: &str) -> String {
-    format!(
-        "{prefix}-{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..10]
-    )
+    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
 }
 
 pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
 /// Creates group and stream and writes `messages` with current timestamps
 /// (moto refuses events older than 14 days).
-pub async fn seed(
-    logs: &aws_sdk_cloudwatchlogs::Client,
-    group: &str,
-    stream: &str,
-    messages: &[String],
-) {
+pub async fn seed(logs: &aws_sdk_cloudwatchlogs::Client, group: &str, stream: &str, messages: &[String]) {
     let _ = logs.create_log_group().log_group_name(group).send().await;
     logs.create_log_stream()
         .log_group_name(group)
@@ -177,8 +157,7 @@ pub struct TestApp {
 }
 
 pub fn base_database_url() -> String {
-    std::env::var("LOGWARD_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("LOGWARD_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A fresh, empty database; returns its URL.
@@ -292,12 +271,7 @@ impl TestApp {
         self.upstream_calls.load(Ordering::SeqCst)
     }
 
-    pub async fn admin(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> reqwest::Response {
+    pub async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> reqwest::Response {
         let mut req = self
             .client
             .request(method, format!("{}{path}", self.address))
@@ -328,13 +302,7 @@ impl TestApp {
         assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     }
 
-    pub async fn get_events(
-        &self,
-        token: &str,
-        group: &str,
-        stream: &str,
-        query: &str,
-    ) -> reqwest::Response {
+    pub async fn get_events(&self, token: &str, group: &str, stream: &str, query: &str) -> reqwest::Response {
         self.get(
             token,
             &format!(
@@ -357,11 +325,7 @@ impl TestApp {
 
     /// Waits until the audit writer has stored at least `n` rows matching
     /// `filter` (an SQL condition), polling the database.
-    pub async fn audit_rows(
-        &self,
-        filter: &str,
-        n: usize,
-    ) -> Vec<(String, String, Option<String>, i16)> {
+    pub async fn audit_rows(&self, filter: &str, n: usize) -> Vec<(String, String, Option<String>, i16)> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let rows: Vec<(String, String, Option<String>, i16)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -420,10 +384,7 @@ pub fn keys() -> &'static KeyPairs {
         let dir = tempfile::tempdir().unwrap();
         let p = |name: &str| dir.path().join(name);
         let openssl = |args: &[&str]| {
-            let out = Command::new("openssl")
-                .args(args)
-                .output()
-                .expect("openssl CLI");
+            let out = Command::new("openssl").args(args).output().expect("openssl CLI");
             assert!(
                 out.status.success(),
                 "openssl {args:?}: {}",
@@ -458,22 +419,8 @@ pub fn keys() -> &'static KeyPairs {
             "-out",
             &s(&p("ec.pem")),
         ]);
-        openssl(&[
-            "pkey",
-            "-in",
-            &s(&p("ec.pem")),
-            "-pubout",
-            "-out",
-            &s(&p("ec.pub.pem")),
-        ]);
-        let modulus = openssl(&[
-            "rsa",
-            "-pubin",
-            "-in",
-            &s(&p("rsa.pub.pem")),
-            "-noout",
-            "-modulus",
-        ]);
+        openssl(&["pkey", "-in", &s(&p("ec.pem")), "-pubout", "-out", &s(&p("ec.pub.pem"))]);
+        let modulus = openssl(&["rsa", "-pubin", "-in", &s(&p("rsa.pub.pem")), "-noout", "-modulus"]);
         let hex = String::from_utf8(modulus)
             .unwrap()
             .trim()

@@ -24,21 +24,14 @@ async fn setup(extra: &[(&str, &str)]) -> Setup {
 
 impl Setup {
     async fn status_for(&self, token: &str) -> u16 {
-        self.app
-            .get_events(token, &self.group, "s", "")
-            .await
-            .status()
-            .as_u16()
+        self.app.get_events(token, &self.group, "s", "").await.status().as_u16()
     }
 
     async fn assert_unauthenticated(&self, token: &str, why: &str) {
         let r = self.app.get_events(token, &self.group, "s", "").await;
         assert_eq!(r.status(), 401, "{why}");
         assert!(
-            r.headers()["www-authenticate"]
-                .to_str()
-                .unwrap()
-                .starts_with("Bearer"),
+            r.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"),
             "{why}"
         );
         assert_problem(r, 401, "unauthenticated").await;
@@ -60,11 +53,7 @@ fn claims(extra: Value) -> Value {
 fn alg_none(claims: &Value) -> String {
     use base64::Engine;
     let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-    format!(
-        "{}.{}.",
-        b64(&json!({"alg": "none", "typ": "JWT"})),
-        b64(claims)
-    )
+    format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(claims))
 }
 
 #[tokio::test]
@@ -99,28 +88,13 @@ async fn hs256_failures_are_401_and_never_forwarded() {
             "expired beyond leeway",
         ),
         (sign_hs(&with(json!({"exp": null}))), "no exp"),
-        (
-            sign_hs(&with(json!({"nbf": now_secs() + 600}))),
-            "not yet valid",
-        ),
-        (
-            sign_hs(&with(json!({"iss": "https://evil.example"}))),
-            "wrong issuer",
-        ),
+        (sign_hs(&with(json!({"nbf": now_secs() + 600}))), "not yet valid"),
+        (sign_hs(&with(json!({"iss": "https://evil.example"}))), "wrong issuer"),
         (sign_hs(&with(json!({"iss": null}))), "missing issuer"),
-        (
-            sign_hs(&with(json!({"aud": "someone-else"}))),
-            "wrong audience",
-        ),
+        (sign_hs(&with(json!({"aud": "someone-else"}))), "wrong audience"),
         (sign_hs(&with(json!({"aud": null}))), "missing audience"),
-        (
-            sign_hs(&with(json!({"tenant": null}))),
-            "missing tenant claim",
-        ),
-        (
-            sign_hs(&with(json!({"tenant": 42}))),
-            "non-string tenant claim",
-        ),
+        (sign_hs(&with(json!({"tenant": null}))), "missing tenant claim"),
+        (sign_hs(&with(json!({"tenant": 42}))), "non-string tenant claim"),
         (alg_none(&good), "alg none"),
         ("not.a.jwt".to_owned(), "garbage"),
     ];
@@ -138,18 +112,15 @@ async fn hs256_failures_are_401_and_never_forwarded() {
 async fn leeway_tolerates_small_clock_skew_only() {
     let s = setup(&[("LOGWARD_JWT_LEEWAY_SECS", "30")]).await;
     assert_eq!(
-        s.status_for(&sign_hs(&claims(json!({"exp": now_secs() - 10}))))
-            .await,
+        s.status_for(&sign_hs(&claims(json!({"exp": now_secs() - 10})))).await,
         200
     );
     assert_eq!(
-        s.status_for(&sign_hs(&claims(json!({"nbf": now_secs() + 10}))))
-            .await,
+        s.status_for(&sign_hs(&claims(json!({"nbf": now_secs() + 10})))).await,
         200
     );
     assert_eq!(
-        s.status_for(&sign_hs(&claims(json!({"exp": now_secs() - 60}))))
-            .await,
+        s.status_for(&sign_hs(&claims(json!({"exp": now_secs() - 60})))).await,
         401
     );
 }
@@ -157,11 +128,7 @@ async fn leeway_tolerates_small_clock_skew_only() {
 #[tokio::test]
 async fn missing_or_malformed_authorization_is_401() {
     let s = setup(&[]).await;
-    let url = format!(
-        "{}/v1/log-groups/{}/log-streams/s/events",
-        s.app.address,
-        enc(&s.group)
-    );
+    let url = format!("{}/v1/log-groups/{}/log-streams/s/events", s.app.address, enc(&s.group));
     let r = s.app.client.get(&url).send().await.unwrap();
     assert_eq!(
         r.headers()["www-authenticate"].to_str().unwrap(),
@@ -183,10 +150,7 @@ async fn missing_or_malformed_authorization_is_401() {
 #[tokio::test]
 async fn unknown_and_disabled_tenants_are_403() {
     let s = setup(&[]).await;
-    let r = s
-        .app
-        .get_events(&hs_token("nobody"), &s.group, "s", "")
-        .await;
+    let r = s.app.get_events(&hs_token("nobody"), &s.group, "s", "").await;
     assert_problem(r, 403, "tenant_forbidden").await;
 
     let token = hs_token("acme");
@@ -221,16 +185,10 @@ async fn rs256_and_es256_public_keys_verify_and_an_hs256_token_never_meets_them(
     let keys = keys();
     let rsa = setup(&[
         ("LOGWARD_JWT_HS256_SECRET", ""),
-        (
-            "LOGWARD_JWT_PUBLIC_KEY_FILE",
-            keys.rsa_public_path.to_str().unwrap(),
-        ),
+        ("LOGWARD_JWT_PUBLIC_KEY_FILE", keys.rsa_public_path.to_str().unwrap()),
     ])
     .await;
-    assert_eq!(
-        rsa.status_for(&sign_rs(&claims(json!({})), None)).await,
-        200
-    );
+    assert_eq!(rsa.status_for(&sign_rs(&claims(json!({})), None)).await, 200);
     // The classic confusion attack: HS256 keyed with the public key's PEM text.
     let confused = sign_hs_with(&claims(json!({})), &keys.rsa_public_pem);
     rsa.assert_unauthenticated(&confused, "HS256 against an RS256 key")
@@ -243,18 +201,12 @@ async fn rs256_and_es256_public_keys_verify_and_an_hs256_token_never_meets_them(
 
     let ec = setup(&[
         ("LOGWARD_JWT_HS256_SECRET", ""),
-        (
-            "LOGWARD_JWT_PUBLIC_KEY_FILE",
-            keys.ec_public_path.to_str().unwrap(),
-        ),
+        ("LOGWARD_JWT_PUBLIC_KEY_FILE", keys.ec_public_path.to_str().unwrap()),
     ])
     .await;
     assert_eq!(ec.status_for(&sign_es(&claims(json!({})))).await, 200);
-    ec.assert_unauthenticated(
-        &sign_rs(&claims(json!({})), None),
-        "RS256 against an EC key",
-    )
-    .await;
+    ec.assert_unauthenticated(&sign_rs(&claims(json!({})), None), "RS256 against an EC key")
+        .await;
 }
 
 #[tokio::test]
@@ -274,10 +226,7 @@ async fn jwks_keys_are_selected_by_kid_and_unknown_kids_refetch_at_most_once_per
     let fetched_at_start = jwks.hits.load(std::sync::atomic::Ordering::SeqCst);
     assert_eq!(fetched_at_start, 1, "the key set is fetched once at start");
 
-    assert_eq!(
-        s.status_for(&sign_rs(&claims(json!({})), Some("k1"))).await,
-        200
-    );
+    assert_eq!(s.status_for(&sign_rs(&claims(json!({})), Some("k1"))).await, 200);
     for _ in 0..5 {
         s.assert_unauthenticated(&sign_rs(&claims(json!({})), Some("unknown")), "unknown kid")
             .await;
@@ -292,8 +241,7 @@ async fn jwks_keys_are_selected_by_kid_and_unknown_kids_refetch_at_most_once_per
         )
         .unwrap()
     };
-    s.assert_unauthenticated(&hmac_token, "oct key from JWKS")
-        .await;
+    s.assert_unauthenticated(&hmac_token, "oct key from JWKS").await;
     s.assert_unauthenticated(&sign_rs(&claims(json!({})), None), "RS256 without kid")
         .await;
     assert_eq!(
@@ -320,8 +268,5 @@ async fn an_unknown_kid_triggers_a_refetch_once_the_floor_allows() {
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     s.assert_unauthenticated(&sign_rs(&claims(json!({})), Some("rotated")), "unknown kid")
         .await;
-    assert_eq!(
-        jwks.hits.load(std::sync::atomic::Ordering::SeqCst),
-        before + 1
-    );
+    assert_eq!(jwks.hits.load(std::sync::atomic::Ordering::SeqCst), before + 1);
 }

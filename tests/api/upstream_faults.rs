@@ -7,8 +7,7 @@ use crate::helpers::*;
 
 async fn app_against(server: &CannedServer, extra: &[(&str, &str)]) -> TestApp {
     let app = spawn_app_against(&server.url, extra).await;
-    app.create_tenant("acme", allow_policy(&["arn:aws:logs:*"]))
-        .await;
+    app.create_tenant("acme", allow_policy(&["arn:aws:logs:*"])).await;
     app
 }
 

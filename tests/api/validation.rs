@@ -6,8 +6,7 @@ use crate::helpers::*;
 async fn app_with_full_access() -> TestApp {
     let app = spawn_app().await;
     // Even a tenant allowed everything gets 400s for bad input.
-    app.create_tenant("acme", allow_policy(&["arn:aws:logs:*"]))
-        .await;
+    app.create_tenant("acme", allow_policy(&["arn:aws:logs:*"])).await;
     app
 }
 
@@ -30,10 +29,7 @@ async fn invalid_names_are_400_naming_the_field() {
     for (group, stream, field) in cases {
         let r = app.get_events(&token, group, stream, "").await;
         let body = assert_problem(r, 400, "invalid_parameter").await;
-        assert_eq!(
-            body["invalid_params"][0]["name"], *field,
-            "{group} / {stream}: {body}"
-        );
+        assert_eq!(body["invalid_params"][0]["name"], *field, "{group} / {stream}: {body}");
     }
     assert_eq!(app.upstream_calls(), 0);
 }
@@ -43,25 +39,18 @@ async fn names_are_percent_decoded_exactly_once() {
     let app = app_with_full_access().await;
     let token = hs_token("acme");
     // %252F decodes once to the literal "%2F", which is not a valid group name.
-    let r = app
-        .get(&token, "/v1/log-groups/%252Fapp/log-streams/s/events")
-        .await;
+    let r = app.get(&token, "/v1/log-groups/%252Fapp/log-streams/s/events").await;
     let body = assert_problem(r, 400, "invalid_parameter").await;
     assert_eq!(body["invalid_params"][0]["name"], "logGroupName");
     // Invalid UTF-8 after decoding is refused, not replaced.
-    let r = app
-        .get(&token, "/v1/log-groups/ok/log-streams/%FF/events")
-        .await;
+    let r = app.get(&token, "/v1/log-groups/ok/log-streams/%FF/events").await;
     let body = assert_problem(r, 400, "invalid_parameter").await;
     assert_eq!(body["invalid_params"][0]["name"], "logStreamName");
     assert_eq!(app.upstream_calls(), 0);
 
     // %2F is a slash inside one segment: this reaches CloudWatch as "/missing/app".
     let r = app
-        .get(
-            &token,
-            "/v1/log-groups/%2Fmissing%2Fapp/log-streams/s%2Fx/events",
-        )
+        .get(&token, "/v1/log-groups/%2Fmissing%2Fapp/log-streams/s%2Fx/events")
         .await;
     assert_problem(r, 404, "resource_not_found").await;
     assert_eq!(app.upstream_calls(), 1);

@@ -24,10 +24,7 @@ fn default_is_deny() {
         Decision::ImplicitDeny
     );
     let p = compile(doc(vec![allow("arn:aws:logs:*:*:log-group:/other:*")]));
-    assert_eq!(
-        p.authorize(Action::GetLogEvents, STREAM),
-        Decision::ImplicitDeny
-    );
+    assert_eq!(p.authorize(Action::GetLogEvents, STREAM), Decision::ImplicitDeny);
 }
 
 #[test]
@@ -36,10 +33,7 @@ fn allow_needs_matching_action_and_resource() {
         "arn:aws:logs:eu-central-1:123456789012:log-group:/acme/*",
     )]));
     assert_eq!(p.authorize(Action::GetLogEvents, STREAM), Decision::Allowed);
-    assert_eq!(
-        p.authorize(Action::FilterLogEvents, STREAM),
-        Decision::ImplicitDeny
-    );
+    assert_eq!(p.authorize(Action::FilterLogEvents, STREAM), Decision::ImplicitDeny);
 }
 
 #[test]
@@ -50,10 +44,7 @@ fn deny_beats_allow_in_any_order() {
         vec![deny.clone(), allow("arn:aws:logs:*")],
     ] {
         let p = compile(doc(statements));
-        assert_eq!(
-            p.authorize(Action::GetLogEvents, STREAM),
-            Decision::ExplicitDeny
-        );
+        assert_eq!(p.authorize(Action::GetLogEvents, STREAM), Decision::ExplicitDeny);
         assert_eq!(
             p.authorize(Action::GetLogEvents, &STREAM.replace("web-1", "web-10")),
             Decision::Allowed
@@ -67,26 +58,18 @@ fn action_patterns_ignore_case_like_iam() {
         json!({"Effect": "Allow", "Action": ["LOGS:getlog*"], "Resource": "arn:aws:logs:*"}),
     ]));
     assert_eq!(p.authorize(Action::GetLogEvents, STREAM), Decision::Allowed);
-    assert_eq!(
-        p.authorize(Action::GetQueryResults, STREAM),
-        Decision::ImplicitDeny
-    );
+    assert_eq!(p.authorize(Action::GetQueryResults, STREAM), Decision::ImplicitDeny);
 }
 
 #[test]
 fn tenant_variable_is_substituted_literally() {
-    let p =
-        PolicyDocument::parse(doc(vec![allow("arn:aws:logs:*:*:log-group:/${tenant}/*")])).unwrap();
+    let p = PolicyDocument::parse(doc(vec![allow("arn:aws:logs:*:*:log-group:/${tenant}/*")])).unwrap();
     assert_eq!(
-        p.compile("acme")
-            .unwrap()
-            .authorize(Action::GetLogEvents, STREAM),
+        p.compile("acme").unwrap().authorize(Action::GetLogEvents, STREAM),
         Decision::Allowed
     );
     assert_eq!(
-        p.compile("other")
-            .unwrap()
-            .authorize(Action::GetLogEvents, STREAM),
+        p.compile("other").unwrap().authorize(Action::GetLogEvents, STREAM),
         Decision::ImplicitDeny
     );
 }
@@ -112,10 +95,7 @@ fn validation_names_the_statement() {
             json!({"Version": "2008-10-17", "Statement": [allow("arn:aws:logs:*")]}),
             "Version",
         ),
-        (
-            json!({"Version": "2012-10-17", "Statement": []}),
-            "must not be empty",
-        ),
+        (json!({"Version": "2012-10-17", "Statement": []}), "must not be empty"),
         (json!({"Version": "2012-10-17"}), "Statement must be"),
         (
             json!({"Version": "2012-10-17", "Statement": [allow("arn:aws:logs:*")], "Extra": 1}),
@@ -155,10 +135,7 @@ fn validation_names_the_statement() {
             "Statement[0]: Resource \"arn:aws:s3:::bucket\"",
         ),
         (doc(vec![allow("*")]), "must be an ARN pattern"),
-        (
-            doc(vec![allow("arn:aws:logs:${user}")]),
-            "unknown policy variable",
-        ),
+        (doc(vec![allow("arn:aws:logs:${user}")]), "unknown policy variable"),
         (
             doc(vec![
                 json!({"Effect": "Allow", "Action": "logs:*", "Resource": "arn:aws:logs:*", "Condition": {}}),
@@ -186,11 +163,7 @@ fn single_statement_object_and_string_forms_are_accepted() {
 }
 
 /// The reference: IAM's rules spelled out as plainly as possible.
-fn reference(
-    statements: &[(bool, Vec<Action>, Vec<String>)],
-    action: Action,
-    resource: &str,
-) -> Decision {
+fn reference(statements: &[(bool, Vec<Action>, Vec<String>)], action: Action, resource: &str) -> Decision {
     fn glob(p: &[char], t: &[char]) -> bool {
         match (p.first(), t.first()) {
             (None, None) => true,
@@ -202,10 +175,7 @@ fn reference(
     }
     let text: Vec<char> = resource.chars().collect();
     let matching = statements.iter().filter(|(_, actions, resources)| {
-        actions.contains(&action)
-            && resources
-                .iter()
-                .any(|r| glob(&r.chars().collect::<Vec<_>>(), &text))
+        actions.contains(&action) && resources.iter().any(|r| glob(&r.chars().collect::<Vec<_>>(), &text))
     });
     let effects: Vec<bool> = matching.map(|(allow, _, _)| *allow).collect();
     if effects.contains(&false) {
@@ -222,19 +192,13 @@ fn arb_action() -> impl Strategy<Value = Action> {
 }
 
 fn arb_pattern() -> impl Strategy<Value = String> {
-    proptest::collection::vec(
-        prop::sample::select(vec!["a", "b", ":", "/", "*", "?", "é"]),
-        0..6,
-    )
-    .prop_map(|parts| format!("arn:aws:logs:{}", parts.concat()))
+    proptest::collection::vec(prop::sample::select(vec!["a", "b", ":", "/", "*", "?", "é"]), 0..6)
+        .prop_map(|parts| format!("arn:aws:logs:{}", parts.concat()))
 }
 
 fn arb_resource() -> impl Strategy<Value = String> {
-    proptest::collection::vec(
-        prop::sample::select(vec!["a", "b", ":", "/", "é", "?"]),
-        0..8,
-    )
-    .prop_map(|parts| format!("arn:aws:logs:{}", parts.concat()))
+    proptest::collection::vec(prop::sample::select(vec!["a", "b", ":", "/", "é", "?"]), 0..8)
+        .prop_map(|parts| format!("arn:aws:logs:{}", parts.concat()))
 }
 
 proptest! {
@@ -257,4 +221,19 @@ proptest! {
         prop_assert_eq!(compiled.authorize(action, &resource), reference(&statements, action, &resource));
         prop_assert_eq!(compiled.explain(action, &resource).0, compiled.authorize(action, &resource));
     }
+}
+
+#[test]
+fn grants_resolve_the_tenant_and_respect_a_narrowing_mask() {
+    let p = compile(json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["logs:GetLogEvents", "logs:FilterLogEvents"], "Resource": "arn:aws:logs:*:*:log-group:/${tenant}/*"},
+        {"Effect": "Deny", "Action": "logs:FilterLogEvents", "Resource": "arn:aws:logs:*:*:log-group:/${tenant}/audit:*"}
+    ]}));
+    let all = p.grants(Action::all_bits());
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].actions, ["logs:GetLogEvents", "logs:FilterLogEvents"]);
+    assert_eq!(all[0].resources, ["arn:aws:logs:*:*:log-group:/acme/*"]);
+    let narrowed = p.grants(Action::GetLogEvents.bit());
+    assert_eq!(narrowed.len(), 1);
+    assert_eq!(narrowed[0].actions, ["logs:GetLogEvents"]);
 }

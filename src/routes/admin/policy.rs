@@ -1,15 +1,16 @@
-//! A tenant's policy: validated on PUT, versioned in the database.
+//! A tenant's policy: read with its version as ETag, write with If-Match,
+//! history, and the simulator.
 
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
-use serde_json::json;
+use serde_json::Value;
 
-use super::{audit_change, refresh, tenant_id};
+use super::{refresh_tenant, tenant_id};
 use crate::auth::AdminPrincipal;
-use crate::db::policies::{self, StoredPolicy};
-use crate::domain::PolicyDocument;
-use crate::error::{ApiError, ErrorCode, InvalidParam};
+use crate::db::policies::StoredPolicy;
+use crate::error::ApiError;
+use crate::manage::policies as manage;
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -20,12 +21,8 @@ struct PolicyBody<'a> {
     stored: &'a StoredPolicy,
 }
 
-fn respond(
-    status: actix_web::http::StatusCode,
-    tenant: &str,
-    stored: &StoredPolicy,
-) -> HttpResponse {
-    HttpResponse::build(status)
+fn respond(tenant: &str, stored: &StoredPolicy) -> HttpResponse {
+    HttpResponse::build(StatusCode::OK)
         .insert_header((header::ETAG, format!("\"{}\"", stored.version)))
         .json(PolicyBody {
             tenant_id: tenant,
@@ -39,55 +36,99 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = tenant_id(&req)?;
-    let stored = policies::current(&state.pool, &id).await?.ok_or_else(|| {
-        ApiError::not_found(format!("tenant {id} has no policy (or does not exist)"))
-    })?;
-    Ok(respond(
-        actix_web::http::StatusCode::OK,
-        id.as_str(),
-        &stored,
-    ))
+    let stored = manage::current(&state.pool, &id).await?;
+    Ok(respond(id.as_str(), &stored))
+}
+
+/// `If-Match: "N"` (the ETag of version N; `"0"` when there is no policy yet)
+/// or `*` (no check).
+fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let raw = value.to_str().unwrap_or_default().trim();
+    if raw == "*" {
+        return Ok(None);
+    }
+    raw.strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .and_then(|v| v.parse::<i32>().ok())
+        .filter(|v| *v >= 0)
+        .map(Some)
+        .ok_or_else(|| ApiError::invalid_param("If-Match", "must be an ETag from GET, like \"3\", or *"))
 }
 
 pub async fn put(
     req: HttpRequest,
     admin: AdminPrincipal,
     state: web::Data<AppState>,
-    body: web::Json<serde_json::Value>,
+    body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let id = tenant_id(&req)?;
-    let document = PolicyDocument::parse(body.into_inner()).map_err(invalid_policy)?;
-    // Compiling for this tenant proves the variables resolve before storing.
-    document.compile(id.as_str()).map_err(invalid_policy)?;
-    let before = policies::current(&state.pool, &id).await?;
-    let stored = policies::put(&state.pool, &id, document.as_json(), &admin.principal)
-        .await
-        .map_err(|e| match e {
-            crate::db::DbError::NotFound => ApiError::not_found(format!("no tenant {id}")),
-            other => other.into(),
-        })?;
-    refresh(&state, &id).await;
-    audit_change(
-        &state,
-        &req,
-        &admin,
-        "policy.put",
-        &id,
-        200,
-        json!({"before": before.map(|b| b.document), "after": stored.document, "version": stored.version}),
-    );
-    Ok(respond(
-        actix_web::http::StatusCode::OK,
-        id.as_str(),
-        &stored,
-    ))
+    let expected = if_match(&req)?;
+    let stored = manage::put(&state.pool, &admin.actor(), &id, body.into_inner(), expected).await?;
+    refresh_tenant(&state, &id).await;
+    Ok(respond(id.as_str(), &stored))
 }
 
-fn invalid_policy(err: crate::domain::PolicyError) -> ApiError {
-    let mut api = ApiError::new(ErrorCode::InvalidPolicy, err.to_string());
-    api.push_invalid_param(InvalidParam {
-        name: err.field(),
-        reason: err.to_string(),
-    });
-    api
+pub async fn versions(
+    req: HttpRequest,
+    _admin: AdminPrincipal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = tenant_id(&req)?;
+    let items = manage::versions(&state.pool, &id).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "tenantId": id, "items": items })))
+}
+
+/// Body: `{"action", "resource", "policy"?}` → one result, or a list of
+/// `{"action", "resource"}` → a list of results. `policy` simulates a draft
+/// instead of the stored policy.
+pub async fn simulate(
+    req: HttpRequest,
+    _admin: AdminPrincipal,
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let id = tenant_id(&req)?;
+    match body.into_inner() {
+        Value::Object(mut obj) => {
+            let draft = obj.remove("policy");
+            let (action, resource) = request_fields(&Value::Object(obj), "")?;
+            let policy = manage::policy_for_simulation(&state.pool, &id, draft).await?;
+            Ok(HttpResponse::Ok().json(manage::simulate(&policy, &action, &resource)?))
+        }
+        Value::Array(items) => {
+            if items.is_empty() || items.len() > 100 {
+                return Err(ApiError::invalid_body("body", "give 1 to 100 requests"));
+            }
+            let policy = manage::policy_for_simulation(&state.pool, &id, None).await?;
+            let results = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let (action, resource) = request_fields(item, &format!("[{i}]."))?;
+                    manage::simulate(&policy, &action, &resource).map_err(ApiError::from)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(HttpResponse::Ok().json(results))
+        }
+        _ => Err(ApiError::invalid_body("body", "must be an object or a list of objects")),
+    }
+}
+
+fn request_fields(item: &Value, prefix: &str) -> Result<(String, String), ApiError> {
+    let obj = item
+        .as_object()
+        .ok_or_else(|| ApiError::invalid_body(format!("{prefix}body"), "must be an object"))?;
+    if let Some(unknown) = obj.keys().find(|k| !matches!(k.as_str(), "action" | "resource")) {
+        return Err(ApiError::invalid_body(format!("{prefix}{unknown}"), "unknown field"));
+    }
+    let field = |name: &str| {
+        obj.get(name)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| ApiError::invalid_body(format!("{prefix}{name}"), "is required and must be a string"))
+    };
+    Ok((field("action")?, field("resource")?))
 }

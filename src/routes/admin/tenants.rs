@@ -1,18 +1,17 @@
-//! Tenant create / show / update.
+//! Tenants: list, create, show, update, delete.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use super::{audit_change, refresh, tenant_id};
+use super::{refresh_tenant, tenant_id};
 use crate::auth::AdminPrincipal;
-use crate::db::tenants::{self, TenantStatus};
+use crate::db::tenants::{Tenant, TenantStatus};
 use crate::domain::TenantId;
 use crate::error::ApiError;
+use crate::manage::tenants as manage;
+use crate::routes::query::StrictQuery;
 use crate::state::AppState;
-
-const MAX_NAME_CHARS: usize = 200;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,43 +27,52 @@ pub struct UpdateTenant {
     status: Option<TenantStatus>,
 }
 
-fn check_name(name: &str) -> Result<(), ApiError> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() || trimmed.len() != name.len() {
-        return Err(ApiError::invalid_body(
-            "name",
-            "must be non-empty without leading or trailing spaces",
-        ));
-    }
-    if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-        return Err(ApiError::invalid_body(
-            "name",
-            format!("must be at most {MAX_NAME_CHARS} characters without control characters"),
-        ));
-    }
-    Ok(())
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TenantPage {
+    items: Vec<Tenant>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
+pub async fn list(
+    req: HttpRequest,
+    _admin: AdminPrincipal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let query = StrictQuery::parse(req.query_string(), &["limit", "after", "status"])?;
+    let limit = query.int("limit", 1, manage::MAX_PAGE)?.unwrap_or(100);
+    let after = query
+        .get("after")
+        .map(|a| TenantId::parse(a).map_err(|e| ApiError::invalid_param("after", e.to_string())))
+        .transpose()?;
+    let status = match query.get("status") {
+        None => None,
+        Some("active") => Some(TenantStatus::Active),
+        Some("disabled") => Some(TenantStatus::Disabled),
+        Some(other) => {
+            return Err(ApiError::invalid_param(
+                "status",
+                format!("must be active or disabled, got {other:?}"),
+            ));
+        }
+    };
+    let items = manage::list(&state.pool, status, after.as_ref(), limit).await?;
+    let next_cursor = (items.len() as i64 == limit)
+        .then(|| items.last().map(|t| t.id.clone()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(TenantPage { items, next_cursor }))
 }
 
 pub async fn create(
-    req: HttpRequest,
     admin: AdminPrincipal,
     state: web::Data<AppState>,
     body: web::Json<CreateTenant>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let id = TenantId::parse(&body.id).map_err(|e| ApiError::invalid_body("id", e.to_string()))?;
-    check_name(&body.name)?;
-    let tenant = tenants::insert(&state.pool, &id, &body.name).await?;
-    refresh(&state, &id).await;
-    audit_change(
-        &state,
-        &req,
-        &admin,
-        "tenant.create",
-        &id,
-        201,
-        json!({"after": tenant}),
-    );
+    let tenant = manage::create(&state.pool, &admin.actor(), &id, &body.name).await?;
+    refresh_tenant(&state, &id).await;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/admin/v1/tenants/{id}")))
         .json(tenant))
@@ -76,10 +84,7 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = tenant_id(&req)?;
-    let tenant = tenants::find(&state.pool, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no tenant {id}")))?;
-    Ok(HttpResponse::Ok().json(tenant))
+    Ok(HttpResponse::Ok().json(manage::show(&state.pool, &id).await?))
 }
 
 pub async fn update(
@@ -90,30 +95,20 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = tenant_id(&req)?;
     let body = body.into_inner();
-    if body.name.is_none() && body.status.is_none() {
-        return Err(ApiError::invalid_body(
-            "body",
-            "give at least one of name, status",
-        ));
-    }
-    if let Some(name) = &body.name {
-        check_name(name)?;
-    }
-    let before = tenants::find(&state.pool, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no tenant {id}")))?;
-    let after = tenants::update(&state.pool, &id, body.name.as_deref(), body.status)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no tenant {id}")))?;
-    refresh(&state, &id).await;
-    audit_change(
-        &state,
-        &req,
-        &admin,
-        "tenant.update",
-        &id,
-        200,
-        json!({"before": before, "after": after}),
-    );
-    Ok(HttpResponse::Ok().json(after))
+    let tenant = manage::update(&state.pool, &admin.actor(), &id, body.name.as_deref(), body.status).await?;
+    refresh_tenant(&state, &id).await;
+    Ok(HttpResponse::Ok().json(tenant))
+}
+
+pub async fn delete(
+    req: HttpRequest,
+    admin: AdminPrincipal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = tenant_id(&req)?;
+    manage::delete(&state.pool, &admin.actor(), &id).await?;
+    // Dropping the tenant makes its keys and tokens useless at once; the key
+    // entries follow through their own notifications.
+    refresh_tenant(&state, &id).await;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -59,30 +59,19 @@ async fn handle(
 /// Validates names and parameters before anything else looks at them.
 fn parse(req: &HttpRequest) -> Result<GetLogEventsRequest, ApiError> {
     let group = path_segment(req, 3, "logGroupName")?;
-    let group = LogGroupName::parse(&group)
-        .map_err(|e| ApiError::invalid_param("logGroupName", e.to_string()))?;
+    let group = LogGroupName::parse(&group).map_err(|e| ApiError::invalid_param("logGroupName", e.to_string()))?;
     let stream = path_segment(req, 5, "logStreamName")?;
-    let stream = LogStreamName::parse(&stream)
-        .map_err(|e| ApiError::invalid_param("logStreamName", e.to_string()))?;
+    let stream = LogStreamName::parse(&stream).map_err(|e| ApiError::invalid_param("logStreamName", e.to_string()))?;
     let query = StrictQuery::parse(
         req.query_string(),
-        &[
-            "startTime",
-            "endTime",
-            "limit",
-            "nextToken",
-            "startFromHead",
-        ],
+        &["startTime", "endTime", "limit", "nextToken", "startFromHead"],
     )?;
     let start_time = query.int("startTime", 0, MAX_EPOCH_MS)?;
     let end_time = query.int("endTime", 0, MAX_EPOCH_MS)?;
     if let (Some(start), Some(end)) = (start_time, end_time)
         && end < start
     {
-        return Err(ApiError::invalid_param(
-            "endTime",
-            "must not be before startTime",
-        ));
+        return Err(ApiError::invalid_param("endTime", "must not be before startTime"));
     }
     Ok(GetLogEventsRequest {
         group,

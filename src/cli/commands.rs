@@ -1,0 +1,189 @@
+//! Running the management commands against the database.
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+
+use super::output::Output;
+use super::{AdminKeyCommand, Command, KeyCommand, NewKeyArgs, PolicyCommand, StatusArg, TenantCommand};
+use crate::config::Settings;
+use crate::db::tenants::TenantStatus;
+use crate::domain::TenantId;
+use crate::manage::keys::NewKeyRequest;
+use crate::manage::{self, Actor, ManageError};
+
+/// Runs a management command. Errors come back as one line for the caller to print.
+pub async fn run_management(settings: &Settings, command: Command, json: bool) -> anyhow::Result<()> {
+    let pool = crate::db::connect_lazy(&settings.database)?;
+    crate::db::MIGRATOR.run(&pool).await.context("database")?;
+    let out = Output { json };
+    let actor = Actor(format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    ));
+    let result = match command {
+        Command::Tenant(c) => tenant(&pool, &actor, &out, c).await,
+        Command::Policy(c) => policy(&pool, &actor, &out, c).await,
+        Command::Key(c) => key(&pool, &actor, &out, c).await,
+        Command::AdminKey(c) => admin_key(&pool, &actor, &out, c).await,
+        Command::Serve | Command::Migrate => Ok(()),
+    };
+    pool.close().await;
+    result
+}
+
+fn tenant_id(raw: &str) -> anyhow::Result<TenantId> {
+    TenantId::parse(raw).map_err(|e| anyhow::anyhow!("tenant id {raw:?} {e}"))
+}
+
+fn described(err: ManageError) -> anyhow::Error {
+    anyhow::anyhow!("{err}")
+}
+
+async fn tenant(pool: &sqlx::PgPool, actor: &Actor, out: &Output, command: TenantCommand) -> anyhow::Result<()> {
+    use manage::tenants;
+    match command {
+        TenantCommand::Create { id, name } => out.tenant(
+            &tenants::create(pool, actor, &tenant_id(&id)?, &name)
+                .await
+                .map_err(described)?,
+        ),
+        TenantCommand::List { status, limit, after } => {
+            let after = after.as_deref().map(tenant_id).transpose()?;
+            let status = status.map(|s| match s {
+                StatusArg::Active => TenantStatus::Active,
+                StatusArg::Disabled => TenantStatus::Disabled,
+            });
+            out.tenants(
+                &tenants::list(pool, status, after.as_ref(), limit)
+                    .await
+                    .map_err(described)?,
+            )
+        }
+        TenantCommand::Show { id } => out.tenant(&tenants::show(pool, &tenant_id(&id)?).await.map_err(described)?),
+        TenantCommand::Disable { id } => out.tenant(
+            &tenants::update(pool, actor, &tenant_id(&id)?, None, Some(TenantStatus::Disabled))
+                .await
+                .map_err(described)?,
+        ),
+        TenantCommand::Enable { id } => out.tenant(
+            &tenants::update(pool, actor, &tenant_id(&id)?, None, Some(TenantStatus::Active))
+                .await
+                .map_err(described)?,
+        ),
+        TenantCommand::Delete { id } => {
+            let deleted = tenants::delete(pool, actor, &tenant_id(&id)?)
+                .await
+                .map_err(described)?;
+            if !out.json {
+                eprintln!("deleted tenant {}", deleted.id);
+                return Ok(());
+            }
+            out.tenant(&deleted)
+        }
+    }
+}
+
+fn read_json(path: &Path) -> anyhow::Result<serde_json::Value> {
+    let mut text = String::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading standard input")?;
+    } else {
+        text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    }
+    serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
+}
+
+async fn policy(pool: &sqlx::PgPool, actor: &Actor, out: &Output, command: PolicyCommand) -> anyhow::Result<()> {
+    use manage::policies;
+    match command {
+        PolicyCommand::Put { tenant, file, if_match } => {
+            let id = tenant_id(&tenant)?;
+            let stored = policies::put(pool, actor, &id, read_json(&file)?, if_match)
+                .await
+                .map_err(described)?;
+            out.policy(id.as_str(), &stored)
+        }
+        PolicyCommand::Get { tenant } => {
+            let id = tenant_id(&tenant)?;
+            out.policy(id.as_str(), &policies::current(pool, &id).await.map_err(described)?)
+        }
+        PolicyCommand::Simulate {
+            tenant,
+            action,
+            resource,
+            file,
+        } => {
+            let id = tenant_id(&tenant)?;
+            let draft = file.as_deref().map(read_json).transpose()?;
+            let policy = policies::policy_for_simulation(pool, &id, draft)
+                .await
+                .map_err(described)?;
+            out.simulation(&policies::simulate(&policy, &action, &resource).map_err(described)?)
+        }
+    }
+}
+
+fn expiry(args: &NewKeyArgs) -> anyhow::Result<Option<DateTime<Utc>>> {
+    args.expires_at
+        .as_deref()
+        .map(|raw| {
+            DateTime::parse_from_rfc3339(raw)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| {
+                    anyhow::anyhow!("--expires-at {raw:?} is not an RFC 3339 time (like 2027-01-31T00:00:00Z)")
+                })
+        })
+        .transpose()
+}
+
+async fn key(pool: &sqlx::PgPool, actor: &Actor, out: &Output, command: KeyCommand) -> anyhow::Result<()> {
+    use manage::keys;
+    match command {
+        KeyCommand::Create { tenant, key, actions } => {
+            let id = tenant_id(&tenant)?;
+            let request = NewKeyRequest {
+                name: &key.name,
+                expires_at: expiry(&key)?,
+                actions: actions.as_deref(),
+            };
+            out.created_key(
+                &keys::create_tenant_key(pool, actor, &id, request)
+                    .await
+                    .map_err(described)?,
+            )
+        }
+        KeyCommand::List { tenant } => out.keys(
+            &keys::list_tenant_keys(pool, &tenant_id(&tenant)?)
+                .await
+                .map_err(described)?,
+        ),
+        KeyCommand::Revoke { tenant, key_id } => out.key(
+            &keys::revoke_tenant_key(pool, actor, &tenant_id(&tenant)?, &key_id)
+                .await
+                .map_err(described)?,
+        ),
+    }
+}
+
+async fn admin_key(pool: &sqlx::PgPool, actor: &Actor, out: &Output, command: AdminKeyCommand) -> anyhow::Result<()> {
+    use manage::keys;
+    match command {
+        AdminKeyCommand::Create { key } => {
+            let request = NewKeyRequest {
+                name: &key.name,
+                expires_at: expiry(&key)?,
+                actions: None,
+            };
+            out.created_key(&keys::create_admin_key(pool, actor, request).await.map_err(described)?)
+        }
+        AdminKeyCommand::List => out.keys(&keys::list_admin_keys(pool).await.map_err(described)?),
+        AdminKeyCommand::Revoke { key_id } => {
+            out.key(&keys::revoke_admin_key(pool, actor, &key_id).await.map_err(described)?)
+        }
+    }
+}

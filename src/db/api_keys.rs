@@ -1,0 +1,197 @@
+//! The `api_keys` (tenant) and `admin_keys` tables.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgExecutor;
+
+use super::DbError;
+use crate::domain::TenantId;
+
+/// A key as listed: never the secret or its hash.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyInfo {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    pub name: String,
+    /// The public part of the key, `lwk_<id>` or `lwa_<id>`.
+    pub prefix: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<String>>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// What the in-memory directory needs to verify a key.
+pub struct KeySecretRow {
+    pub id: String,
+    pub tenant_id: Option<String>,
+    pub name: String,
+    pub secret_hash: Vec<u8>,
+    pub actions: Option<Vec<String>>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+pub struct NewKey<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub secret_hash: &'a [u8],
+    pub actions: Option<&'a [String]>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub created_by: &'a str,
+}
+
+pub async fn insert_tenant_key(
+    db: impl PgExecutor<'_>,
+    tenant: &TenantId,
+    key: &NewKey<'_>,
+) -> Result<KeyInfo, DbError> {
+    let row = sqlx::query_as!(
+        KeyInfo,
+        r#"insert into api_keys (id, tenant_id, name, secret_hash, actions, expires_at, created_by)
+           values ($1, $2, $3, $4, $5, $6, $7)
+           returning id, tenant_id as "tenant_id?", name, 'lwk_' || id as "prefix!", actions,
+                     created_by, created_at, expires_at, last_used_at, revoked_at"#,
+        key.id,
+        tenant.as_str(),
+        key.name,
+        key.secret_hash,
+        key.actions,
+        key.expires_at,
+        key.created_by
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(row)
+}
+
+pub async fn list_tenant_keys(db: impl PgExecutor<'_>, tenant: &TenantId) -> Result<Vec<KeyInfo>, DbError> {
+    let rows = sqlx::query_as!(
+        KeyInfo,
+        r#"select id, tenant_id as "tenant_id?", name, 'lwk_' || id as "prefix!", actions,
+                  created_by, created_at, expires_at, last_used_at, revoked_at
+             from api_keys where tenant_id = $1
+            order by created_at, id"#,
+        tenant.as_str()
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows)
+}
+
+/// Revokes a tenant's key; `None` when the tenant has no such key. Revoking
+/// twice keeps the first revocation time.
+pub async fn revoke_tenant_key(
+    db: impl PgExecutor<'_>,
+    tenant: &TenantId,
+    id: &str,
+) -> Result<Option<KeyInfo>, DbError> {
+    let row = sqlx::query_as!(
+        KeyInfo,
+        r#"update api_keys set revoked_at = coalesce(revoked_at, now())
+            where tenant_id = $1 and id = $2
+           returning id, tenant_id as "tenant_id?", name, 'lwk_' || id as "prefix!", actions,
+                     created_by, created_at, expires_at, last_used_at, revoked_at"#,
+        tenant.as_str(),
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row)
+}
+
+pub async fn insert_admin_key(db: impl PgExecutor<'_>, key: &NewKey<'_>) -> Result<KeyInfo, DbError> {
+    let row = sqlx::query_as!(
+        KeyInfo,
+        r#"insert into admin_keys (id, name, secret_hash, expires_at, created_by)
+           values ($1, $2, $3, $4, $5)
+           returning id, null::text as "tenant_id?", name, 'lwa_' || id as "prefix!", null::text[] as "actions?",
+                     created_by, created_at, expires_at, last_used_at, revoked_at"#,
+        key.id,
+        key.name,
+        key.secret_hash,
+        key.expires_at,
+        key.created_by
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(row)
+}
+
+pub async fn list_admin_keys(db: impl PgExecutor<'_>) -> Result<Vec<KeyInfo>, DbError> {
+    let rows = sqlx::query_as!(
+        KeyInfo,
+        r#"select id, null::text as "tenant_id?", name, 'lwa_' || id as "prefix!", null::text[] as "actions?",
+                  created_by, created_at, expires_at, last_used_at, revoked_at
+             from admin_keys order by created_at, id"#
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows)
+}
+
+pub async fn revoke_admin_key(db: impl PgExecutor<'_>, id: &str) -> Result<Option<KeyInfo>, DbError> {
+    let row = sqlx::query_as!(
+        KeyInfo,
+        r#"update admin_keys set revoked_at = coalesce(revoked_at, now())
+            where id = $1
+           returning id, null::text as "tenant_id?", name, 'lwa_' || id as "prefix!", null::text[] as "actions?",
+                     created_by, created_at, expires_at, last_used_at, revoked_at"#,
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row)
+}
+
+/// Usable (not revoked) tenant keys: all of them, or one.
+pub async fn usable_tenant_keys(db: impl PgExecutor<'_>, only: Option<&str>) -> Result<Vec<KeySecretRow>, DbError> {
+    let rows = sqlx::query_as!(
+        KeySecretRow,
+        r#"select id, tenant_id as "tenant_id?", name, secret_hash, actions, expires_at
+             from api_keys
+            where revoked_at is null and ($1::text is null or id = $1)"#,
+        only
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows)
+}
+
+/// Usable (not revoked) admin keys: all of them, or one.
+pub async fn usable_admin_keys(db: impl PgExecutor<'_>, only: Option<&str>) -> Result<Vec<KeySecretRow>, DbError> {
+    let rows = sqlx::query_as!(
+        KeySecretRow,
+        r#"select id, null::text as "tenant_id?", name, secret_hash, null::text[] as "actions?", expires_at
+             from admin_keys
+            where revoked_at is null and ($1::text is null or id = $1)"#,
+        only
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows)
+}
+
+/// Records when keys were last used (batched by the caller).
+pub async fn touch(
+    db: impl PgExecutor<'_>,
+    tenant_keys: &[String],
+    admin_keys: &[String],
+    at: DateTime<Utc>,
+) -> Result<(), DbError> {
+    sqlx::query!(
+        "with t as (update api_keys set last_used_at = $3 where id = any($1)),
+              a as (update admin_keys set last_used_at = $3 where id = any($2))
+         select 1 as one",
+        tenant_keys,
+        admin_keys,
+        at
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! Tenant policies: read, versioned write with optimistic concurrency, history,
+//! and the simulator.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{Actor, ManageError, invalid, record_change};
+use crate::db::policies::{self, StoredPolicy};
+use crate::db::{DbError, tenants};
+use crate::domain::policy::MatchedStatement;
+use crate::domain::{Action, CompiledPolicy, Decision, PolicyDocument, TenantId};
+
+pub async fn current(pool: &sqlx::PgPool, id: &TenantId) -> Result<StoredPolicy, ManageError> {
+    policies::current(pool, id)
+        .await?
+        .ok_or_else(|| ManageError::NotFound(format!("tenant {id} has no policy (or does not exist)")))
+}
+
+pub async fn versions(pool: &sqlx::PgPool, id: &TenantId) -> Result<Vec<StoredPolicy>, ManageError> {
+    if tenants::find(pool, id).await?.is_none() {
+        return Err(ManageError::NotFound(format!("no tenant {id}")));
+    }
+    Ok(policies::versions(pool, id).await?)
+}
+
+/// Validates a document and compiles it for `tenant` (so that its variables resolve).
+pub fn validate(document: Value, tenant: &TenantId) -> Result<(PolicyDocument, CompiledPolicy), ManageError> {
+    let document = PolicyDocument::parse(document).map_err(ManageError::InvalidPolicy)?;
+    let compiled = document.compile(tenant.as_str()).map_err(ManageError::InvalidPolicy)?;
+    Ok((document, compiled))
+}
+
+/// Stores `document` as the next version. With `if_match`, only when the
+/// current version is that one (0 = no policy yet): two admins editing at once
+/// cannot silently overwrite each other.
+pub async fn put(
+    pool: &sqlx::PgPool,
+    actor: &Actor,
+    id: &TenantId,
+    document: Value,
+    if_match: Option<i32>,
+) -> Result<StoredPolicy, ManageError> {
+    let (document, _) = validate(document, id)?;
+    let mut tx = pool.begin().await.map_err(DbError::from)?;
+    tenants::find_for_update(&mut *tx, id)
+        .await?
+        .ok_or_else(|| ManageError::NotFound(format!("no tenant {id}")))?;
+    let before = policies::current(&mut *tx, id).await?;
+    let current = before.as_ref().map_or(0, |p| p.version);
+    if if_match.is_some_and(|expected| expected != current) {
+        return Err(ManageError::PreconditionFailed { current });
+    }
+    let stored = policies::insert(&mut *tx, id, current + 1, document.as_json(), &actor.0).await?;
+    record_change(
+        &mut tx,
+        actor,
+        "policy.put",
+        Some(id),
+        format!("tenant/{id}/policy"),
+        json!({"before": before.map(|b| b.document), "after": stored.document, "version": stored.version}),
+    )
+    .await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(stored)
+}
+
+/// One simulated request.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Simulation {
+    pub action: String,
+    pub resource: String,
+    /// `allow` or `deny`.
+    pub decision: &'static str,
+    /// `allowed`, `explicit_deny` or `implicit_deny`.
+    pub reason: Decision,
+    pub matched_statements: Vec<MatchedStatement>,
+}
+
+/// Evaluates `action` on `resource` with the request path's own evaluator.
+pub fn simulate(policy: &CompiledPolicy, action: &str, resource: &str) -> Result<Simulation, ManageError> {
+    let parsed = Action::from_iam_name(action).ok_or_else(|| {
+        invalid(
+            "action",
+            format!(
+                "must be one of {}",
+                Action::ALL.iter().map(|a| a.iam_name()).collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })?;
+    if !resource.starts_with("arn:aws:logs:") || resource.len() > 2048 || resource.chars().any(char::is_control) {
+        return Err(invalid(
+            "resource",
+            "must be an arn:aws:logs: ARN of at most 2048 characters",
+        ));
+    }
+    let (decision, matched) = policy.explain(parsed, resource);
+    Ok(Simulation {
+        action: parsed.iam_name().to_owned(),
+        resource: resource.to_owned(),
+        decision: if decision.is_allowed() { "allow" } else { "deny" },
+        reason: decision,
+        matched_statements: matched,
+    })
+}
+
+/// The policy to simulate: a draft given by the caller, or the stored one.
+pub async fn policy_for_simulation(
+    pool: &sqlx::PgPool,
+    id: &TenantId,
+    draft: Option<Value>,
+) -> Result<CompiledPolicy, ManageError> {
+    match draft {
+        Some(doc) => Ok(validate(doc, id)?.1),
+        None => {
+            if tenants::find(pool, id).await?.is_none() {
+                return Err(ManageError::NotFound(format!("no tenant {id}")));
+            }
+            match policies::current(pool, id).await? {
+                Some(stored) => Ok(validate(stored.document, id)?.1),
+                None => Ok(CompiledPolicy::deny_all()),
+            }
+        }
+    }
+}

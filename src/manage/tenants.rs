@@ -1,0 +1,94 @@
+//! Tenants: create, list, show, update (name/status), delete.
+
+use serde_json::json;
+
+use super::{Actor, ManageError, record_change, validate_name};
+use crate::db::tenants::{self, Tenant, TenantStatus};
+use crate::domain::TenantId;
+
+pub const MAX_PAGE: i64 = 500;
+
+fn not_found(id: &TenantId) -> ManageError {
+    ManageError::NotFound(format!("no tenant {id}"))
+}
+
+pub async fn create(pool: &sqlx::PgPool, actor: &Actor, id: &TenantId, name: &str) -> Result<Tenant, ManageError> {
+    validate_name("name", name)?;
+    let mut tx = pool.begin().await.map_err(crate::db::DbError::from)?;
+    let tenant = tenants::insert(&mut *tx, id, name).await?;
+    record_change(
+        &mut tx,
+        actor,
+        "tenant.create",
+        Some(id),
+        format!("tenant/{id}"),
+        json!({"after": tenant}),
+    )
+    .await?;
+    tx.commit().await.map_err(crate::db::DbError::from)?;
+    Ok(tenant)
+}
+
+pub async fn show(pool: &sqlx::PgPool, id: &TenantId) -> Result<Tenant, ManageError> {
+    tenants::find(pool, id).await?.ok_or_else(|| not_found(id))
+}
+
+/// One page, ordered by id; `after` is the last id of the previous page.
+pub async fn list(
+    pool: &sqlx::PgPool,
+    status: Option<TenantStatus>,
+    after: Option<&TenantId>,
+    limit: i64,
+) -> Result<Vec<Tenant>, ManageError> {
+    Ok(tenants::list(pool, status, after, limit.clamp(1, MAX_PAGE)).await?)
+}
+
+pub async fn update(
+    pool: &sqlx::PgPool,
+    actor: &Actor,
+    id: &TenantId,
+    name: Option<&str>,
+    status: Option<TenantStatus>,
+) -> Result<Tenant, ManageError> {
+    if name.is_none() && status.is_none() {
+        return Err(super::invalid("body", "give at least one of name, status"));
+    }
+    if let Some(name) = name {
+        validate_name("name", name)?;
+    }
+    let mut tx = pool.begin().await.map_err(crate::db::DbError::from)?;
+    let before = tenants::find_for_update(&mut *tx, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let after = tenants::update(&mut *tx, id, name, status)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    record_change(
+        &mut tx,
+        actor,
+        "tenant.update",
+        Some(id),
+        format!("tenant/{id}"),
+        json!({"before": before, "after": after}),
+    )
+    .await?;
+    tx.commit().await.map_err(crate::db::DbError::from)?;
+    Ok(after)
+}
+
+/// Deletes the tenant with its policy versions and keys; the audit trail stays.
+pub async fn delete(pool: &sqlx::PgPool, actor: &Actor, id: &TenantId) -> Result<Tenant, ManageError> {
+    let mut tx = pool.begin().await.map_err(crate::db::DbError::from)?;
+    let deleted = tenants::delete(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
+    record_change(
+        &mut tx,
+        actor,
+        "tenant.delete",
+        Some(id),
+        format!("tenant/{id}"),
+        json!({"before": deleted}),
+    )
+    .await?;
+    tx.commit().await.map_err(crate::db::DbError::from)?;
+    Ok(deleted)
+}

@@ -1,0 +1,77 @@
+//! `GET /v1/me`: who the caller is and what it may do, for portals building
+//! their UI. Shows the tenant's statements with `${tenant}` filled in, limited
+//! to what the credential may use.
+
+use actix_web::HttpResponse;
+use serde::Serialize;
+
+use crate::auth::TenantPrincipal;
+use crate::auth::extractor::Credential;
+use crate::domain::Action;
+use crate::domain::policy::Grant;
+use crate::error::ApiError;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Me<'a> {
+    tenant: TenantInfo<'a>,
+    principal: Principal<'a>,
+    permissions: Vec<Grant>,
+}
+
+#[derive(Serialize)]
+struct TenantInfo<'a> {
+    id: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+enum Principal<'a> {
+    #[serde(rename = "jwt")]
+    Jwt { subject: Option<&'a str> },
+    #[serde(rename = "apiKey", rename_all = "camelCase")]
+    ApiKey {
+        key_id: &'a str,
+        name: &'a str,
+        actions: Option<Vec<&'static str>>,
+    },
+}
+
+pub async fn me(principal: TenantPrincipal) -> Result<HttpResponse, ApiError> {
+    let (who, mask) = match &principal.credential {
+        Credential::Jwt { subject } => (
+            Principal::Jwt {
+                subject: subject.as_deref(),
+            },
+            Action::all_bits(),
+        ),
+        Credential::ApiKey(key) => {
+            let mask = key.actions.unwrap_or_else(Action::all_bits);
+            let actions = key.actions.map(|bits| {
+                Action::ALL
+                    .into_iter()
+                    .filter(|a| bits & a.bit() != 0)
+                    .map(Action::iam_name)
+                    .collect()
+            });
+            (
+                Principal::ApiKey {
+                    key_id: &key.id,
+                    name: &key.name,
+                    actions,
+                },
+                mask,
+            )
+        }
+    };
+    let body = Me {
+        tenant: TenantInfo {
+            id: principal.tenant.id.as_str(),
+            name: &principal.tenant.name,
+        },
+        principal: who,
+        permissions: principal.tenant.policy.grants(mask),
+    };
+    Ok(HttpResponse::Ok().json(body))
+}
