@@ -151,11 +151,20 @@ impl Directory {
             .await?
             .into_iter()
             .find_map(entry_from_row);
-        let mut tenants = write(&self.tenants);
-        match entry {
-            Some(e) => tenants.insert(id.as_str().to_owned(), Arc::new(e)),
-            None => tenants.remove(id.as_str()),
-        };
+        let gone = entry.is_none();
+        {
+            let mut tenants = write(&self.tenants);
+            match entry {
+                Some(e) => tenants.insert(id.as_str().to_owned(), Arc::new(e)),
+                None => tenants.remove(id.as_str()),
+            };
+        }
+        if gone {
+            // A deleted tenant's keys must not outlive it, not even until their
+            // own notifications arrive: a tenant re-created under the same id
+            // must not inherit them.
+            write(&self.keys).tenant.retain(|_, k| k.tenant.as_ref() != Some(id));
+        }
         Ok(())
     }
 }

@@ -530,3 +530,52 @@ pub async fn assert_problem(response: reqwest::Response, status: u16, code: &str
     assert_eq!(body["status"], status);
     body
 }
+
+// ---------------------------------------------------------------- keys
+
+impl TestApp {
+    /// Creates a tenant API key; returns the creation response.
+    pub async fn create_key(&self, tenant: &str, body: Value) -> Value {
+        let r = self
+            .admin(
+                reqwest::Method::POST,
+                &format!("/admin/v1/tenants/{tenant}/api-keys"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        r.json().await.unwrap()
+    }
+
+    /// An admin request with an explicit credential.
+    pub async fn admin_as(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.address))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Polls until `probe` returns `expected` (changes that travel through
+    /// database notifications arrive asynchronously), failing after 5 s.
+    pub async fn eventually_status(&self, expected: u16, mut probe: impl AsyncFnMut() -> u16) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let got = probe().await;
+            if got == expected {
+                return;
+            }
+            assert!(Instant::now() < deadline, "still {got}, expected {expected}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}

@@ -6,10 +6,17 @@
 #![allow(clippy::unwrap_used)]
 
 mod admin;
+mod admin_identities;
+mod api_keys;
+mod audit_log;
+mod cli;
 mod config;
 mod get_events;
 mod health;
 mod helpers;
 mod jwt;
+mod me;
+mod policy_versions;
+mod simulator;
 mod upstream_faults;
 mod validation;
