@@ -102,7 +102,7 @@ impl ErrorCode {
 }
 
 /// One invalid input, named as the client sent it (`limit`, `logGroupName`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InvalidParam {
     pub name: String,
     pub reason: String,
@@ -114,6 +114,23 @@ pub struct ApiError {
     detail: String,
     invalid_params: Vec<InvalidParam>,
     retry_after_secs: Option<u64>,
+}
+
+/// The shape of every error response, for the API description.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+#[schema(as = Problem)]
+pub struct ProblemDoc {
+    /// `urn:logward:problem:<code>`
+    #[schema(rename = "type")]
+    kind: String,
+    title: String,
+    status: u16,
+    detail: String,
+    /// Stable snake_case error code, e.g. `access_denied`, `invalid_parameter`.
+    code: String,
+    /// For 400s: which inputs were wrong and why.
+    invalid_params: Option<Vec<InvalidParam>>,
 }
 
 #[derive(Serialize)]

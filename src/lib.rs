@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod key_usage;
 pub mod manage;
+pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod state;

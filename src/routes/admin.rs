@@ -3,10 +3,10 @@
 //! [`crate::manage`], which audits them (who, what, before/after) in the same
 //! transaction; reads and refused requests are audited by [`audit_access`].
 
-mod audit;
-mod keys;
-mod policy;
-mod tenants;
+pub(crate) mod audit;
+pub(crate) mod keys;
+pub(crate) mod policy;
+pub(crate) mod tenants;
 
 use std::time::Instant;
 
@@ -23,68 +23,87 @@ use crate::error::ApiError;
 use crate::manage::Actor;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    let not_allowed = || web::to(super::method_not_allowed);
-    cfg.service(
-        web::scope("/admin/v1")
-            .wrap(actix_web::middleware::from_fn(audit_access))
-            .service(
-                web::resource("/tenants")
-                    .route(web::get().to(tenants::list))
-                    .route(web::post().to(tenants::create))
-                    .default_service(not_allowed()),
-            )
-            .service(
-                web::resource("/tenants/{tenant}")
-                    .route(web::get().to(tenants::show))
-                    .route(web::patch().to(tenants::update))
-                    .route(web::delete().to(tenants::delete))
-                    .default_service(not_allowed()),
-            )
-            .service(
-                web::resource("/tenants/{tenant}/policy")
-                    .route(web::get().to(policy::show))
-                    .route(web::put().to(policy::put))
-                    .default_service(not_allowed()),
-            )
-            .service(
-                web::resource("/tenants/{tenant}/policy/versions")
-                    .route(web::get().to(policy::versions))
-                    .default_service(not_allowed()),
-            )
-            .service(
-                web::resource("/tenants/{tenant}/policy/simulate")
-                    .route(web::post().to(policy::simulate))
-                    .default_service(not_allowed()),
-            )
-            .service(
-                web::resource("/tenants/{tenant}/api-keys")
-                    .route(web::get().to(keys::list_tenant_keys))
-                    .route(web::post().to(keys::create_tenant_key))
-                    .default_service(not_allowed()),
-            )
-            .service(
-                web::resource("/tenants/{tenant}/api-keys/{key}")
-                    .route(web::delete().to(keys::revoke_tenant_key))
-                    .default_service(not_allowed()),
-            )
-            .service(
-                web::resource("/admin-keys")
-                    .route(web::get().to(keys::list_admin_keys))
-                    .route(web::post().to(keys::create_admin_key))
-                    .default_service(not_allowed()),
-            )
-            .service(
-                web::resource("/admin-keys/{key}")
-                    .route(web::delete().to(keys::revoke_admin_key))
-                    .default_service(not_allowed()),
-            )
-            .service(
-                web::resource("/audit")
-                    .route(web::get().to(audit::query))
-                    .default_service(not_allowed()),
-            ),
-    );
+/// Handlers read path segments by position (`path_segment`), following these patterns.
+pub(crate) fn routes() -> Vec<super::Route> {
+    use super::{Access::Admin, route};
+    vec![
+        route(Method::GET, "/admin/v1/tenants", Admin, web::to(tenants::list)),
+        route(Method::POST, "/admin/v1/tenants", Admin, web::to(tenants::create)),
+        route(Method::GET, "/admin/v1/tenants/{tenant}", Admin, web::to(tenants::show)),
+        route(
+            Method::PATCH,
+            "/admin/v1/tenants/{tenant}",
+            Admin,
+            web::to(tenants::update),
+        ),
+        route(
+            Method::DELETE,
+            "/admin/v1/tenants/{tenant}",
+            Admin,
+            web::to(tenants::delete),
+        ),
+        route(
+            Method::GET,
+            "/admin/v1/tenants/{tenant}/policy",
+            Admin,
+            web::to(policy::show),
+        ),
+        route(
+            Method::PUT,
+            "/admin/v1/tenants/{tenant}/policy",
+            Admin,
+            web::to(policy::put),
+        ),
+        route(
+            Method::GET,
+            "/admin/v1/tenants/{tenant}/policy/versions",
+            Admin,
+            web::to(policy::versions),
+        ),
+        route(
+            Method::POST,
+            "/admin/v1/tenants/{tenant}/policy/simulate",
+            Admin,
+            web::to(policy::simulate),
+        ),
+        route(
+            Method::GET,
+            "/admin/v1/tenants/{tenant}/api-keys",
+            Admin,
+            web::to(keys::list_tenant_keys),
+        ),
+        route(
+            Method::POST,
+            "/admin/v1/tenants/{tenant}/api-keys",
+            Admin,
+            web::to(keys::create_tenant_key),
+        ),
+        route(
+            Method::DELETE,
+            "/admin/v1/tenants/{tenant}/api-keys/{key}",
+            Admin,
+            web::to(keys::revoke_tenant_key),
+        ),
+        route(
+            Method::GET,
+            "/admin/v1/admin-keys",
+            Admin,
+            web::to(keys::list_admin_keys),
+        ),
+        route(
+            Method::POST,
+            "/admin/v1/admin-keys",
+            Admin,
+            web::to(keys::create_admin_key),
+        ),
+        route(
+            Method::DELETE,
+            "/admin/v1/admin-keys/{key}",
+            Admin,
+            web::to(keys::revoke_admin_key),
+        ),
+        route(Method::GET, "/admin/v1/audit", Admin, web::to(audit::query)),
+    ]
 }
 
 impl AdminPrincipal {
@@ -114,7 +133,7 @@ fn key_id(req: &HttpRequest, index: usize) -> Result<String, ApiError> {
 
 /// Audits every admin request that is not a successful change (those are
 /// audited with their before/after by `manage`): reads, and refusals.
-async fn audit_access(
+pub(crate) async fn audit_access(
     req: ServiceRequest,
     next: actix_web::middleware::Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {

@@ -1,16 +1,24 @@
 //! Liveness.
 
+use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/healthz")
-            .route(web::get().to(healthz))
-            .default_service(web::to(super::method_not_allowed)),
-    );
+use super::{Access, Route, route};
+
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        route(Method::GET, "/healthz", Access::Public, web::to(healthz)),
+        route(
+            Method::GET,
+            "/openapi.json",
+            Access::Public,
+            web::to(crate::openapi::serve),
+        ),
+    ]
 }
 
 /// The process is up and serving HTTP.
-async fn healthz() -> HttpResponse {
+#[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, description = "Alive")))]
+pub(crate) async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }

@@ -3,11 +3,12 @@
 //! authorize (pure) → call CloudWatch → map the response; and every decision is
 //! audited.
 
-mod events;
-mod me;
+pub(crate) mod events;
+pub(crate) mod me;
 
 use std::time::Instant;
 
+use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::audit::AuditEvent;
@@ -17,18 +18,18 @@ use crate::domain::{Action, Decision};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Segment positions below (`path_segment` indexes) follow these patterns.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/v1/log-groups/{group}/log-streams/{stream}/events")
-            .route(web::get().to(events::get_log_events))
-            .default_service(web::to(super::method_not_allowed)),
-    )
-    .service(
-        web::resource("/v1/me")
-            .route(web::get().to(me::me))
-            .default_service(web::to(super::method_not_allowed)),
-    );
+/// Handlers read path segments by position (`path_segment`), following these patterns.
+pub(crate) fn routes() -> Vec<super::Route> {
+    use super::{Access::Tenant, route};
+    vec![
+        route(
+            Method::GET,
+            "/v1/log-groups/{group}/log-streams/{stream}/events",
+            Tenant,
+            web::to(events::get_log_events),
+        ),
+        route(Method::GET, "/v1/me", Tenant, web::to(me::me)),
+    ]
 }
 
 /// What a handler learnt on its way, for the audit record.

@@ -17,6 +17,7 @@ mod helpers;
 mod jwt;
 mod me;
 mod policy_versions;
+mod routes;
 mod simulator;
 mod upstream_faults;
 mod validation;

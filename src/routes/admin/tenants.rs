@@ -13,17 +13,18 @@ use crate::manage::tenants as manage;
 use crate::routes::query::StrictQuery;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTenant {
     id: String,
     name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTenant {
     name: Option<String>,
+    #[schema(value_type = Option<String>, example = "disabled")]
     status: Option<TenantStatus>,
 }
 
@@ -35,6 +36,9 @@ struct TenantPage {
     next_cursor: Option<String>,
 }
 
+/// List tenants (cursor pagination by id)
+#[utoipa::path(get, path = "/admin/v1/tenants", tag = "admin", security(("admin" = [])), params(("limit" = Option<i64>, Query, description = "1-500, default 100"), ("after" = Option<String>, Query, description = "nextCursor of the previous page"), ("status" = Option<String>, Query, description = "active or disabled")), 
+    responses((status = 200, description = "A page of tenants", body = Object), (status = 400, description = "Invalid input", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 401, description = "Missing or invalid credentials", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 403, description = "Not allowed", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 404, description = "Not found", body = crate::error::ProblemDoc, content_type = "application/problem+json")))]
 pub async fn list(
     req: HttpRequest,
     _admin: AdminPrincipal,
@@ -64,6 +68,9 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(TenantPage { items, next_cursor }))
 }
 
+/// Create a tenant
+#[utoipa::path(post, path = "/admin/v1/tenants", tag = "admin", security(("admin" = [])), request_body = CreateTenant, 
+    responses((status = 201, description = "Created", body = Tenant), (status = 400, description = "Invalid input", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 401, description = "Missing or invalid credentials", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 403, description = "Not allowed", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 404, description = "Not found", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 409, description = "The id exists", body = crate::error::ProblemDoc, content_type = "application/problem+json")))]
 pub async fn create(
     admin: AdminPrincipal,
     state: web::Data<AppState>,
@@ -78,6 +85,9 @@ pub async fn create(
         .json(tenant))
 }
 
+/// Show a tenant
+#[utoipa::path(get, path = "/admin/v1/tenants/{tenant}", tag = "admin", security(("admin" = [])), params(("tenant" = String, Path, description = "Tenant id, ^[a-z0-9][a-z0-9-]{0,62}$")), 
+    responses((status = 200, description = "The tenant", body = Tenant), (status = 400, description = "Invalid input", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 401, description = "Missing or invalid credentials", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 403, description = "Not allowed", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 404, description = "Not found", body = crate::error::ProblemDoc, content_type = "application/problem+json")))]
 pub async fn show(
     req: HttpRequest,
     _admin: AdminPrincipal,
@@ -87,6 +97,11 @@ pub async fn show(
     Ok(HttpResponse::Ok().json(manage::show(&state.pool, &id).await?))
 }
 
+/// Rename, disable or enable a tenant
+///
+/// Disabling stops all its tokens and keys at once.
+#[utoipa::path(patch, path = "/admin/v1/tenants/{tenant}", tag = "admin", security(("admin" = [])), params(("tenant" = String, Path, description = "Tenant id, ^[a-z0-9][a-z0-9-]{0,62}$")), request_body = UpdateTenant, 
+    responses((status = 200, description = "The tenant", body = Tenant), (status = 400, description = "Invalid input", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 401, description = "Missing or invalid credentials", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 403, description = "Not allowed", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 404, description = "Not found", body = crate::error::ProblemDoc, content_type = "application/problem+json")))]
 pub async fn update(
     req: HttpRequest,
     admin: AdminPrincipal,
@@ -100,6 +115,9 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(tenant))
 }
 
+/// Delete a tenant with its policy and keys (the audit trail is kept)
+#[utoipa::path(delete, path = "/admin/v1/tenants/{tenant}", tag = "admin", security(("admin" = [])), params(("tenant" = String, Path, description = "Tenant id, ^[a-z0-9][a-z0-9-]{0,62}$")), 
+    responses((status = 204, description = "Deleted"), (status = 400, description = "Invalid input", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 401, description = "Missing or invalid credentials", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 403, description = "Not allowed", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 404, description = "Not found", body = crate::error::ProblemDoc, content_type = "application/problem+json")))]
 pub async fn delete(
     req: HttpRequest,
     admin: AdminPrincipal,

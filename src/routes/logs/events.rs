@@ -19,6 +19,29 @@ use crate::upstream::{GetLogEventsRequest, GetLogEventsResponse};
 const MAX_EPOCH_MS: i64 = 253_402_300_799_999;
 const MAX_TOKEN_LEN: usize = 4096;
 
+/// GetLogEvents on one stream
+///
+/// Names are percent-encoded path segments (a group's `/` is `%2F`), decoded once and checked
+/// against CloudWatch's rules. Requires `logs:GetLogEvents` on
+/// `arn:aws:logs:REGION:ACCOUNT:log-group:GROUP:log-stream:STREAM`.
+#[utoipa::path(get, path = "/v1/log-groups/{group}/log-streams/{stream}/events", tag = "logs",
+    security(("tenant" = [])),
+    params(
+        ("group" = String, Path, description = "Log group name, percent-encoded"),
+        ("stream" = String, Path, description = "Log stream name, percent-encoded"),
+        ("startTime" = Option<i64>, Query, description = "Epoch milliseconds, inclusive"),
+        ("endTime" = Option<i64>, Query, description = "Epoch milliseconds, exclusive; not before startTime"),
+        ("limit" = Option<i32>, Query, description = "1-10000"),
+        ("nextToken" = Option<String>, Query, description = "nextForwardToken or nextBackwardToken of an earlier page"),
+        ("startFromHead" = Option<bool>, Query, description = "true: oldest first"),
+    ),
+    responses(
+        (status = 200, description = "Events, in CloudWatch's shape", body = EventsBody),
+        (status = 400, description = "Invalid input", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 401, description = "Missing or invalid credentials", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 403, description = "Not allowed", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 404, description = "Not found", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "CloudWatch throttled the request; see Retry-After", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
+        (status = 502, description = "CloudWatch failed", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
+        (status = 504, description = "CloudWatch did not answer in time", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
+    ))]
 pub async fn get_log_events(
     req: HttpRequest,
     principal: TenantPrincipal,
@@ -85,9 +108,9 @@ fn parse(req: &HttpRequest) -> Result<GetLogEventsRequest, ApiError> {
 }
 
 /// CloudWatch's own response shape and field names.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct EventsBody {
+pub(crate) struct EventsBody {
     events: Vec<EventJson>,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_forward_token: Option<String>,
@@ -95,9 +118,9 @@ struct EventsBody {
     next_backward_token: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct EventJson {
+pub(crate) struct EventJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     timestamp: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -38,6 +38,12 @@ enum Principal<'a> {
     },
 }
 
+/// Who am I and what may I read
+///
+/// The tenant, the principal (JWT subject or API key), and the tenant's statements with
+/// `${tenant}` filled in, limited to the actions the credential may use.
+#[utoipa::path(get, path = "/v1/me", tag = "logs", security(("tenant" = [])),
+    responses((status = 200, description = "The caller", body = Object), (status = 401, description = "Missing or invalid credentials", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 403, description = "Not allowed", body = crate::error::ProblemDoc, content_type = "application/problem+json")))]
 pub async fn me(principal: TenantPrincipal) -> Result<HttpResponse, ApiError> {
     let (who, mask) = match &principal.credential {
         Credential::Jwt { subject } => (

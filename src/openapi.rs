@@ -1,0 +1,81 @@
+//! The OpenAPI 3.1 description of the whole HTTP API, generated from the
+//! handlers' `#[utoipa::path]` annotations. Served at `GET /openapi.json` and
+//! committed as `openapi.json`; a test keeps both in step with the route table.
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes::{admin, health, logs};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "logward",
+        description = "Multi-tenant gateway that lets each customer read only their own CloudWatch Logs. \
+                       Errors are application/problem+json (RFC 9457) with a stable `code`."
+    ),
+    paths(
+        health::healthz,
+        serve,
+        logs::events::get_log_events,
+        logs::me::me,
+        admin::tenants::list,
+        admin::tenants::create,
+        admin::tenants::show,
+        admin::tenants::update,
+        admin::tenants::delete,
+        admin::policy::show,
+        admin::policy::put,
+        admin::policy::versions,
+        admin::policy::simulate,
+        admin::keys::list_tenant_keys,
+        admin::keys::create_tenant_key,
+        admin::keys::revoke_tenant_key,
+        admin::keys::list_admin_keys,
+        admin::keys::create_admin_key,
+        admin::keys::revoke_admin_key,
+        admin::audit::query,
+    ),
+    components(schemas(crate::error::ProblemDoc)),
+    modifiers(&Security),
+    tags(
+        (name = "logs", description = "Customer API: read your own logs (JWT or tenant API key)"),
+        (name = "admin", description = "Management API (admin token, admin key or admin-role JWT)"),
+        (name = "meta", description = "Health and API description"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let bearer = |description: &str| {
+            let mut http = Http::new(HttpAuthScheme::Bearer);
+            http.description = Some(description.to_owned());
+            SecurityScheme::Http(http)
+        };
+        components.add_security_scheme(
+            "tenant",
+            bearer("A customer JWT from the configured identity provider, or a tenant API key (lwk_...)"),
+        );
+        components.add_security_scheme(
+            "admin",
+            bearer("LOGWARD_ADMIN_TOKEN, an admin API key (lwa_...), or a JWT carrying the admin role claim"),
+        );
+    }
+}
+
+/// The document as served and committed.
+pub fn document() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// This API's OpenAPI 3.1 description.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(document())
+}
