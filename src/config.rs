@@ -37,6 +37,14 @@ pub struct Settings {
     pub admin_token: Option<SecretString>,
     /// JWT claim that marks an operator (value `admin`, or a list containing it).
     pub admin_role_claim: String,
+    /// HMAC key for paging tokens; random per process when unset.
+    pub token_key: Option<SecretString>,
+    /// Logs Insights queries a tenant may have running at once.
+    pub max_queries_per_tenant: i64,
+    /// Live tails a tenant may have open at once (per instance).
+    pub max_tails_per_tenant: usize,
+    /// How often open tails re-check authorization (at most 10 s).
+    pub tail_recheck: Duration,
     pub upstream: UpstreamSettings,
     pub audit: AuditSettings,
     /// How often the tenant/policy cache is reloaded in full, besides the
@@ -117,6 +125,10 @@ pub const VARIABLES: &[&str] = &[
     "LOGWARD_JWT_TENANT_CLAIM",
     "LOGWARD_ADMIN_TOKEN",
     "LOGWARD_ADMIN_ROLE_CLAIM",
+    "LOGWARD_TOKEN_KEY",
+    "LOGWARD_MAX_QUERIES_PER_TENANT",
+    "LOGWARD_MAX_TAILS_PER_TENANT",
+    "LOGWARD_TAIL_RECHECK_SECS",
     "LOGWARD_AUDIT_RETENTION_DAYS",
     "LOGWARD_AWS_ACCOUNT_ID",
     "LOGWARD_UPSTREAM_CONNECT_TIMEOUT_MS",
@@ -278,6 +290,13 @@ impl Settings {
             return Err(invalid("LOGWARD_ADMIN_TOKEN", "must be at least 32 characters"));
         }
 
+        let token_key = src.get("LOGWARD_TOKEN_KEY").map(|s| SecretString::from(s.to_owned()));
+        if let Some(key) = &token_key
+            && key.expose_secret().len() < 32
+        {
+            return Err(invalid("LOGWARD_TOKEN_KEY", "must be at least 32 characters"));
+        }
+
         let account_id = src
             .get("LOGWARD_AWS_ACCOUNT_ID")
             .map(|raw| AccountId::parse(raw.trim()).map_err(|e| invalid("LOGWARD_AWS_ACCOUNT_ID", e.to_string())))
@@ -315,6 +334,10 @@ impl Settings {
             jwt,
             admin_token,
             admin_role_claim: src.get("LOGWARD_ADMIN_ROLE_CLAIM").unwrap_or("logward_role").to_owned(),
+            token_key,
+            max_queries_per_tenant: src.ranged("LOGWARD_MAX_QUERIES_PER_TENANT", 5, 1, 100)? as i64,
+            max_tails_per_tenant: src.ranged("LOGWARD_MAX_TAILS_PER_TENANT", 10, 1, 10_000)? as usize,
+            tail_recheck: Duration::from_secs(src.ranged("LOGWARD_TAIL_RECHECK_SECS", 5, 1, 10)?),
             upstream,
             audit,
             cache_reload_interval: Duration::from_secs(src.ranged("LOGWARD_CACHE_RELOAD_SECS", 30, 1, 3_600)?),

@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod policies;
+pub mod queries;
 pub mod tenants;
 
 use std::time::Duration;

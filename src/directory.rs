@@ -59,6 +59,10 @@ impl KeyEntry {
 pub struct Directory {
     tenants: RwLock<HashMap<String, Arc<TenantEntry>>>,
     keys: RwLock<Keys>,
+    /// Serialises reloads from database read to map write, so a reload that
+    /// read earlier can never overwrite one that read later (a disabled tenant
+    /// or revoked key must not come back).
+    reloading: tokio::sync::Mutex<()>,
 }
 
 #[derive(Debug, Default)]
@@ -107,6 +111,7 @@ impl Directory {
     }
 
     pub async fn reload_all(&self, pool: &PgPool) -> Result<(), DbError> {
+        let _serial = self.reloading.lock().await;
         let rows = db::tenants::snapshot(pool, None).await?;
         let tenant_keys = db::api_keys::usable_tenant_keys(pool, None).await?;
         let admin_keys = db::api_keys::usable_admin_keys(pool, None).await?;
@@ -132,6 +137,7 @@ impl Directory {
 
     /// Re-reads one key; a revoked or deleted key is dropped.
     pub async fn reload_key(&self, pool: &PgPool, kind: KeyKind, id: &str) -> Result<(), DbError> {
+        let _serial = self.reloading.lock().await;
         let rows = match kind {
             KeyKind::Tenant => db::api_keys::usable_tenant_keys(pool, Some(id)).await?,
             KeyKind::Admin => db::api_keys::usable_admin_keys(pool, Some(id)).await?,
@@ -147,6 +153,7 @@ impl Directory {
 
     /// Re-reads one tenant; a tenant that no longer exists is dropped.
     pub async fn reload_one(&self, pool: &PgPool, id: &TenantId) -> Result<(), DbError> {
+        let _serial = self.reloading.lock().await;
         let entry = db::tenants::snapshot(pool, Some(id))
             .await?
             .into_iter()

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod arn;
 pub mod ids;
+pub mod insights;
 pub mod names;
 pub mod pattern;
 pub mod policy;

@@ -13,6 +13,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpMessage, HttpServer, web};
 use anyhow::Context;
 use aws_config::BehaviorVersion;
+use secrecy::ExposeSecret;
 
 use crate::audit::{self, AuditWriter};
 use crate::auth::admin::AdminToken;
@@ -23,7 +24,9 @@ use crate::directory::{self, Directory};
 use crate::domain::{AccountId, ResourceScope};
 use crate::error::handlers;
 use crate::key_usage::KeyUsage;
-use crate::state::AppState;
+use crate::paging::TokenKey;
+use crate::state::{AppState, Limits};
+use crate::tail::TailHub;
 use crate::upstream::SharedUpstream;
 use crate::upstream::cloudwatch::CloudWatchUpstream;
 
@@ -45,6 +48,7 @@ pub struct Application {
     background: Vec<tokio::task::JoinHandle<()>>,
     key_usage: Arc<KeyUsage>,
     pool: sqlx::PgPool,
+    tails: Arc<TailHub>,
 }
 
 impl Application {
@@ -105,6 +109,17 @@ impl Application {
             pool.clone(),
             Duration::from_secs(10),
         ));
+        let tokens = match &settings.token_key {
+            Some(key) => TokenKey::new(key.expose_secret().as_bytes()),
+            None => {
+                tracing::warn!(
+                    "LOGWARD_TOKEN_KEY is unset: generated a random paging-token key; nextTokens will not survive a \
+                     restart or work across instances"
+                );
+                TokenKey::random().context("generating a paging-token key")?
+            }
+        };
+        let tails = TailHub::new(upstream.clone());
         let state_pool = pool.clone();
         let state = web::Data::new(AppState {
             pool,
@@ -116,6 +131,13 @@ impl Application {
             audit: audit_sink,
             key_usage: key_usage.clone(),
             admin_role_claim: settings.admin_role_claim.clone(),
+            tokens,
+            limits: Limits {
+                max_queries_per_tenant: settings.max_queries_per_tenant,
+                max_tails_per_tenant: settings.max_tails_per_tenant,
+                tail_recheck: settings.tail_recheck,
+            },
+            tails: tails.clone(),
         });
 
         let listener = TcpListener::bind(settings.listen)
@@ -175,6 +197,7 @@ impl Application {
             background: vec![refresher, pruner, usage_flusher],
             key_usage,
             pool: state_pool,
+            tails,
         })
     }
 
@@ -186,13 +209,21 @@ impl Application {
         self.server.handle()
     }
 
+    /// The live-tail hub (tests observe its pollers).
+    pub fn tails(&self) -> Arc<TailHub> {
+        self.tails.clone()
+    }
+
     /// Serves until `shutdown` resolves, then stops accepting, lets in-flight
     /// requests finish within the grace period, and flushes the audit buffer.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let handle = self.server.handle();
+        let tails = self.tails.clone();
         tokio::spawn(async move {
             shutdown.await;
-            tracing::info!("shutting down: draining in-flight requests");
+            tracing::info!("shutting down: ending live tails, draining in-flight requests");
+            // Open tails would otherwise hold the drain until the grace period ends.
+            tails.close_all();
             handle.stop(true).await;
         });
         let served = self.server.await;

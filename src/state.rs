@@ -13,6 +13,8 @@ use crate::auth::jwt::JwtVerifier;
 use crate::directory::Directory;
 use crate::domain::ResourceScope;
 use crate::key_usage::KeyUsage;
+use crate::paging::TokenKey;
+use crate::tail::TailHub;
 use crate::upstream::SharedUpstream;
 
 pub struct AppState {
@@ -26,4 +28,18 @@ pub struct AppState {
     pub key_usage: Arc<KeyUsage>,
     /// JWT claim that marks an operator.
     pub admin_role_claim: String,
+    /// Signs and checks paging tokens.
+    pub tokens: TokenKey,
+    /// Live-tail pollers, shared by all open tails.
+    pub tails: Arc<TailHub>,
+    pub limits: Limits,
+}
+
+/// Per-tenant caps on expensive operations.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_queries_per_tenant: i64,
+    pub max_tails_per_tenant: usize,
+    /// How often open tails re-check their authorization.
+    pub tail_recheck: std::time::Duration,
 }

@@ -1,39 +1,39 @@
 //! The CloudWatch Logs side. Handlers talk to [`LogsUpstream`], a small trait,
 //! so a stub can stand in for benchmarks and for faults the emulator cannot
-//! produce. Requests carry only validated names; responses are plain structs.
+//! produce. Requests carry only validated names (never caller-shaped
+//! identifiers); responses are plain structs.
 
 pub mod cloudwatch;
+mod types;
 
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 
-use crate::domain::{LogGroupName, LogStreamName};
+pub use types::*;
 
-#[derive(Debug, Clone)]
-pub struct GetLogEventsRequest {
-    pub group: LogGroupName,
-    pub stream: LogStreamName,
-    pub start_time: Option<i64>,
-    pub end_time: Option<i64>,
-    pub limit: Option<i32>,
-    pub next_token: Option<String>,
-    pub start_from_head: Option<bool>,
+pub type UpstreamResult<T> = Result<T, UpstreamError>;
+
+pub trait LogsUpstream: Send + Sync + 'static {
+    fn get_log_events(&self, request: GetLogEventsRequest) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>>;
+    fn filter_log_events(
+        &self,
+        request: FilterLogEventsRequest,
+    ) -> BoxFuture<'_, UpstreamResult<FilterLogEventsResponse>>;
+    fn describe_log_groups(
+        &self,
+        request: DescribeLogGroupsRequest,
+    ) -> BoxFuture<'_, UpstreamResult<DescribeLogGroupsResponse>>;
+    fn describe_log_streams(
+        &self,
+        request: DescribeLogStreamsRequest,
+    ) -> BoxFuture<'_, UpstreamResult<DescribeLogStreamsResponse>>;
+    fn start_query(&self, request: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>>;
+    fn get_query_results(&self, query_id: String) -> BoxFuture<'_, UpstreamResult<QueryResults>>;
+    fn stop_query(&self, query_id: String) -> BoxFuture<'_, UpstreamResult<bool>>;
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputLogEvent {
-    pub timestamp: Option<i64>,
-    pub message: Option<String>,
-    pub ingestion_time: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct GetLogEventsResponse {
-    pub events: Vec<OutputLogEvent>,
-    pub next_forward_token: Option<String>,
-    pub next_backward_token: Option<String>,
-}
+pub type SharedUpstream = Arc<dyn LogsUpstream>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamError {
@@ -48,15 +48,6 @@ pub enum UpstreamError {
     #[error("{0}")]
     Failure(String),
 }
-
-pub trait LogsUpstream: Send + Sync + 'static {
-    fn get_log_events(
-        &self,
-        request: GetLogEventsRequest,
-    ) -> BoxFuture<'_, Result<GetLogEventsResponse, UpstreamError>>;
-}
-
-pub type SharedUpstream = Arc<dyn LogsUpstream>;
 
 impl From<UpstreamError> for crate::error::ApiError {
     fn from(err: UpstreamError) -> Self {

@@ -26,7 +26,11 @@ use crate::state::AppState;
 /// How a tenant principal authenticated.
 #[derive(Debug, Clone)]
 pub enum Credential {
-    Jwt { subject: Option<String> },
+    Jwt {
+        subject: Option<String>,
+        /// `exp`, epoch seconds: long-lived responses (tails) end then.
+        expires_at: Option<i64>,
+    },
     ApiKey(Arc<KeyEntry>),
 }
 
@@ -139,10 +143,12 @@ async fn authenticate_tenant(state: &AppState, req: &HttpRequest) -> Result<Tena
             Some(sub) => format!("jwt:{sub}"),
             None => "jwt".to_owned(),
         };
+        let expires_at = claims.claims.get("exp").and_then(serde_json::Value::as_i64);
         (
             tenant,
             Credential::Jwt {
                 subject: claims.subject,
+                expires_at,
             },
             principal,
         )

@@ -58,6 +58,22 @@ impl ResourceScope {
         format!("{}log-group:{}:*", self.prefix, group.as_str())
     }
 
+    /// `arn:aws:logs:R:A:log-group:GROUP`, the ARN of the group itself.
+    pub fn group_arn(&self, group: &LogGroupName) -> String {
+        format!("{}log-group:{}", self.prefix, group.as_str())
+    }
+
+    /// `arn:aws:logs:R:A:log-group:GROUP:log-stream:` followed by
+    /// `stream_prefix`: the common prefix of the streams a call can read.
+    pub fn streams_prefix(&self, group: &LogGroupName, stream_prefix: &str) -> String {
+        format!("{}log-group:{}:log-stream:{stream_prefix}", self.prefix, group.as_str())
+    }
+
+    /// The stream ARN for a stream name CloudWatch returned (not validated by us).
+    pub fn stream_arn_raw(&self, group: &LogGroupName, stream: &str) -> String {
+        self.streams_prefix(group, stream)
+    }
+
     pub fn prefix(&self) -> &str {
         &self.prefix
     }

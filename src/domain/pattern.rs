@@ -155,6 +155,85 @@ impl ArnPattern {
     }
 }
 
+impl ArnPattern {
+    /// Whether the pattern matches *every* string that starts with `prefix`:
+    /// it ends in `*` and what comes before that star matches some prefix of
+    /// `prefix` (the star then absorbs the rest). Sound, and exact for a single
+    /// pattern.
+    pub fn covers_all_with_prefix(&self, prefix: &str) -> bool {
+        let Some(last_non_star) = self.atoms.iter().rposition(|a| *a != Atom::Star) else {
+            // Only stars match everything; the empty pattern only the empty string.
+            return !self.atoms.is_empty();
+        };
+        if last_non_star + 1 == self.atoms.len() {
+            return false; // no trailing star: cannot match unboundedly long strings
+        }
+        let head = ArnPattern {
+            atoms: self.atoms[..=last_non_star].to_vec(),
+            source: String::new(),
+            resolved: String::new(),
+        };
+        prefix
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(prefix.len()))
+            .any(|end| head.matches(&prefix[..end]))
+    }
+
+    /// Whether the pattern matches *some* string that starts with `prefix`
+    /// (over-approximated: any continuation counts as possible).
+    pub fn matches_some_with_prefix(&self, prefix: &str) -> bool {
+        self.matches_some_extension(prefix, None)
+    }
+
+    /// Like [`matches_some_with_prefix`](Self::matches_some_with_prefix), for
+    /// continuations that never contain `forbidden` (a stream name never
+    /// contains `:`, so a pattern that still needs a literal `:` after the
+    /// prefix cannot match).
+    pub fn matches_some_extension(&self, prefix: &str, forbidden: Option<u8>) -> bool {
+        let n = self.atoms.len();
+        // NFA states: positions in `atoms`; a star may be skipped (epsilon).
+        let closure = |states: &mut Vec<bool>| {
+            for i in 0..n {
+                if states[i] && self.atoms[i] == Atom::Star {
+                    states[i + 1] = true;
+                }
+            }
+        };
+        let mut states = vec![false; n + 1];
+        states[0] = true;
+        closure(&mut states);
+        for ch in prefix.chars() {
+            let mut buf = [0u8; 4];
+            let bytes = ch.encode_utf8(&mut buf).as_bytes();
+            let mut next = vec![false; n + 1];
+            for i in (0..n).filter(|i| states[*i]) {
+                match self.atoms[i] {
+                    Atom::Star => next[i] = true,
+                    Atom::AnyChar => next[i + 1] = true,
+                    Atom::Byte(_) => {
+                        let end = i + bytes.len();
+                        if end <= n && self.atoms[i..end].iter().zip(bytes).all(|(a, b)| *a == Atom::Byte(*b)) {
+                            next[end] = true;
+                        }
+                    }
+                }
+            }
+            closure(&mut next);
+            if !next.iter().any(|s| *s) {
+                return false;
+            }
+            states = next;
+        }
+        // A reachable state is viable when the rest of the pattern can match
+        // some continuation: it must not require the forbidden byte.
+        (0..=n).filter(|i| states[*i]).any(|i| match forbidden {
+            None => true,
+            Some(f) => !self.atoms[i..].contains(&Atom::Byte(f)),
+        })
+    }
+}
+
 /// Length of the UTF-8 sequence that starts with `lead`.
 fn utf8_len(lead: u8) -> usize {
     match lead {
@@ -236,6 +315,59 @@ mod tests {
         );
         assert_eq!(pat("ab?c").literal_prefix(), "ab");
         assert_eq!(pat("${tenant}/x").literal_prefix(), "acme/x");
+    }
+
+    #[test]
+    fn prefix_coverage() {
+        let covers = |p: &str, prefix: &str| pat(p).covers_all_with_prefix(prefix);
+        assert!(covers("g:/acme/*", "g:/acme/app:s:"));
+        assert!(covers("g:/acme/app:*", "g:/acme/app:"));
+        assert!(covers("g:/ac?e/*", "g:/acme/x"));
+        assert!(covers("*", ""));
+        assert!(!covers("g:/acme/app", "g:/acme/app"), "no trailing star");
+        assert!(!covers("g:/acme/app:s*", "g:/acme/app:"), "too short a prefix");
+        assert!(!covers("g:/acme/*x*", "g:/acme/"), "an inner literal is not guaranteed");
+        assert!(covers("g:*:s:*", "g:a:s:"));
+    }
+
+    #[test]
+    fn prefix_reachability() {
+        let some = |p: &str, prefix: &str| pat(p).matches_some_with_prefix(prefix);
+        assert!(some("g:/acme/app:s:secret-*", "g:/acme/app:"));
+        assert!(some("g:/acme/app:s:secret-*", "g:/acme/app:s:secret-1"));
+        assert!(!some("g:/acme/app:s:secret-*", "g:/acme/app:s:public"));
+        assert!(some("*secret*", "anything"));
+        assert!(!some("g:/other/*", "g:/acme/"));
+        assert!(some("g:/?cme/*", "g:/é"));
+        // `*` in an earlier field cannot reach past a colon the rest never has.
+        let deny = pat("arn:*:*:group:/acme/app:stream:secret-*");
+        assert!(deny.matches_some_with_prefix("arn:r:1:group:/acme/web:stream:"));
+        assert!(!deny.matches_some_extension("arn:r:1:group:/acme/web:stream:", Some(b':')));
+        assert!(deny.matches_some_extension("arn:r:1:group:/acme/app:stream:", Some(b':')));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        /// Coverage is sound: a covered prefix means every extension matches.
+        #[test]
+        fn coverage_is_sound(p in alphabet(), prefix in text(), suffix in text()) {
+            let pattern = pat(&p);
+            if pattern.covers_all_with_prefix(&prefix) {
+                prop_assert!(pattern.matches(&format!("{prefix}{suffix}")), "{p} {prefix} {suffix}");
+            }
+        }
+
+        /// Reachability is sound: any match of an extension was reported reachable.
+        #[test]
+        fn reachability_is_sound(p in alphabet(), prefix in text(), suffix in text()) {
+            let pattern = pat(&p);
+            if pattern.matches(&format!("{prefix}{suffix}")) {
+                prop_assert!(pattern.matches_some_with_prefix(&prefix), "{p} {prefix} {suffix}");
+                if !suffix.contains(':') {
+                    prop_assert!(pattern.matches_some_extension(&prefix, Some(b':')), "{p} {prefix} {suffix}");
+                }
+            }
+        }
     }
 
     /// A deliberately naive reference: dynamic programming over characters.

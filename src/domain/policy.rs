@@ -338,6 +338,72 @@ impl CompiledPolicy {
             .collect()
     }
 
+    /// Decides `action` on *every* stream whose ARN starts with `prefix`
+    /// (`...:log-group:G:log-stream:` for a whole group, plus a name prefix):
+    /// Allowed only when one Allow statement provably covers them all and no
+    /// Deny statement can match any of them. The rest of such an ARN is part
+    /// of a stream name, so it never contains `:`. When coverage cannot be
+    /// proven the answer is a denial; the gateway never forwards a call it
+    /// cannot prove.
+    pub fn authorize_stream_prefix(&self, action: Action, prefix: &str) -> Decision {
+        let mut covered = false;
+        for s in self.statements.iter().filter(|s| s.actions & action.bit() != 0) {
+            match s.effect {
+                Effect::Deny if s.resources.iter().any(|r| r.matches_some_extension(prefix, Some(b':'))) => {
+                    return Decision::ExplicitDeny;
+                }
+                Effect::Allow if s.resources.iter().any(|r| r.covers_all_with_prefix(prefix)) => covered = true,
+                _ => {}
+            }
+        }
+        if covered {
+            Decision::Allowed
+        } else {
+            Decision::ImplicitDeny
+        }
+    }
+
+    /// Whether some Allow statement for `action` could match a stream whose
+    /// ARN starts with `prefix` (`...:log-group:G:log-stream:`, maybe with a
+    /// name prefix). A reach, not a proof: used to decide whether a listing is
+    /// worth forwarding at all; each result is still authorized.
+    pub fn may_allow_some_stream(&self, action: Action, prefix: &str) -> bool {
+        self.statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow && s.actions & action.bit() != 0)
+            .any(|s| s.resources.iter().any(|r| r.matches_some_extension(prefix, Some(b':'))))
+    }
+
+    /// The literal log-group-name prefixes of the Allow patterns for `action`
+    /// (the text after `:log-group:` up to the first wildcard), to ask
+    /// CloudWatch for as little as possible. `None` when some pattern does not
+    /// constrain the group name. Only an optimisation: results are still
+    /// authorized one by one.
+    pub fn allowed_group_prefixes(&self, action: Action) -> Option<Vec<String>> {
+        let mut prefixes: Vec<String> = Vec::new();
+        for s in self
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow && s.actions & action.bit() != 0)
+        {
+            for r in &s.resources {
+                let (_, rest) = r.resolved().split_once(":log-group:")?;
+                let end = rest.find(['*', '?', '$', ':']).unwrap_or(rest.len());
+                prefixes.push(rest[..end].to_owned());
+            }
+        }
+        // Keep only prefixes no shorter prefix already includes.
+        prefixes.sort();
+        prefixes.dedup();
+        let mut minimal: Vec<String> = Vec::new();
+        for p in prefixes {
+            if !minimal.iter().any(|m| p.starts_with(m.as_str())) {
+                minimal.push(p);
+            }
+        }
+        Some(minimal)
+    }
+
     /// A policy that allows nothing: what a tenant without a stored policy gets.
     pub fn deny_all() -> Self {
         Self { statements: Vec::new() }

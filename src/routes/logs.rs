@@ -4,12 +4,20 @@
 //! audited.
 
 pub(crate) mod events;
+pub(crate) mod filter;
+pub(crate) mod groups;
 pub(crate) mod me;
+pub(crate) mod queries;
+pub(crate) mod streams;
+pub(crate) mod tail;
 
 use std::time::Instant;
 
 use actix_web::http::Method;
+use actix_web::http::header::ACCEPT;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
 
 use crate::audit::AuditEvent;
 use crate::auth::TenantPrincipal;
@@ -22,26 +30,127 @@ use crate::state::AppState;
 pub(crate) fn routes() -> Vec<super::Route> {
     use super::{Access::Tenant, route};
     vec![
+        route(Method::GET, "/v1/log-groups", Tenant, web::to(groups::list_log_groups)),
+        route(
+            Method::GET,
+            "/v1/log-groups/{group}/log-streams",
+            Tenant,
+            web::to(streams::list_log_streams),
+        ),
         route(
             Method::GET,
             "/v1/log-groups/{group}/log-streams/{stream}/events",
             Tenant,
             web::to(events::get_log_events),
         ),
+        route(
+            Method::GET,
+            "/v1/log-groups/{group}/events",
+            Tenant,
+            web::to(filter::filter_log_events),
+        ),
+        route(
+            Method::GET,
+            "/v1/log-groups/{group}/log-streams/{stream}/tail",
+            Tenant,
+            web::to(tail::tail_stream),
+        ),
+        route(
+            Method::GET,
+            "/v1/log-groups/{group}/tail",
+            Tenant,
+            web::to(tail::tail_group),
+        ),
+        route(Method::POST, "/v1/queries", Tenant, web::to(queries::start_query)),
+        route(
+            Method::GET,
+            "/v1/queries/{query}",
+            Tenant,
+            web::to(queries::get_query_results),
+        ),
+        route(
+            Method::DELETE,
+            "/v1/queries/{query}",
+            Tenant,
+            web::to(queries::stop_query),
+        ),
         route(Method::GET, "/v1/me", Tenant, web::to(me::me)),
     ]
 }
 
+/// Latest representable epoch millisecond we accept (year 9999).
+pub(crate) const MAX_EPOCH_MS: i64 = 253_402_300_799_999;
+/// Longest paging token we accept from a client.
+pub(crate) const MAX_TOKEN_LEN: usize = 16 * 1024;
+
+/// Unwraps a client's `nextToken`: it must be one this gateway issued to
+/// this tenant for this operation and resource.
+pub(crate) fn unwrap_token(
+    state: &AppState,
+    principal: &TenantPrincipal,
+    action: Action,
+    resource: &str,
+    token: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    token
+        .map(|t| {
+            state
+                .tokens
+                .unwrap(t, principal.tenant.id.as_str(), action.operation(), resource)
+                .map_err(|e| ApiError::invalid_param("nextToken", e.to_string()))
+        })
+        .transpose()
+}
+
+/// Wraps an upstream token for this tenant, operation and resource.
+pub(crate) fn wrap_token(
+    state: &AppState,
+    principal: &TenantPrincipal,
+    action: Action,
+    resource: &str,
+    token: Option<&str>,
+) -> Option<String> {
+    token.map(|t| {
+        state
+            .tokens
+            .wrap(principal.tenant.id.as_str(), action.operation(), resource, t)
+    })
+}
+
+/// Whether the client asked for newline-delimited JSON.
+pub(crate) fn wants_ndjson(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|m| m.trim().starts_with("application/x-ndjson")))
+}
+
+/// One JSON object per line, written as it is serialised rather than built
+/// whole; paging tokens travel in headers.
+pub(crate) fn ndjson<T: Serialize + 'static>(items: Vec<T>, headers: Vec<(&'static str, String)>) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response.content_type("application/x-ndjson");
+    for (name, value) in headers {
+        response.insert_header((name, value));
+    }
+    let lines = futures_util::stream::iter(items.into_iter().map(|item| {
+        let mut line = serde_json::to_vec(&item).unwrap_or_default();
+        line.push(b'\n');
+        Ok::<_, std::convert::Infallible>(Bytes::from(line))
+    }));
+    response.streaming(lines)
+}
+
 /// What a handler learnt on its way, for the audit record.
 #[derive(Debug, Default)]
-struct Outcome {
+pub(crate) struct Outcome {
     resource: Option<String>,
     decision: Option<Decision>,
     /// Set when the credential (an API key narrowed to some actions) refused.
     outside_key_scope: bool,
 }
 
-/// Authorizes `action` on `resource` for the caller, or answers 403. An API
+/// Authorizes `action` on one `resource` for the caller, or answers 403. An API
 /// key narrowed to some actions is checked first: it can only take rights
 /// away from the tenant policy, never add them.
 fn authorize(
@@ -66,6 +175,34 @@ fn authorize(
     outcome.decision = Some(decision);
     outcome.resource = Some(resource);
     denied.map_or(Ok(()), Err)
+}
+
+/// Authorizes `action` on every stream whose ARN starts with `prefix` (see
+/// [`crate::domain::CompiledPolicy::authorize_stream_prefix`]), or answers 403.
+fn authorize_streams(
+    principal: &TenantPrincipal,
+    action: Action,
+    prefix: String,
+    what: &str,
+    outcome: &mut Outcome,
+) -> Result<(), ApiError> {
+    if !principal.credential_allows(action) {
+        outcome.decision = Some(Decision::ImplicitDeny);
+        outcome.outside_key_scope = true;
+        outcome.resource = Some(format!("{prefix}*"));
+        return Err(ApiError::access_denied(format!("this API key is not allowed {action}")));
+    }
+    let decision = principal.tenant.policy.authorize_stream_prefix(action, &prefix);
+    outcome.decision = Some(decision);
+    outcome.resource = Some(format!("{prefix}*"));
+    if decision.is_allowed() {
+        Ok(())
+    } else {
+        Err(ApiError::access_denied(format!(
+            "the policy of tenant {} does not allow {action} on {what}: every stream it can read must be permitted",
+            principal.tenant.id
+        )))
+    }
 }
 
 fn record(

@@ -6,12 +6,13 @@
 use crate::error::ApiError;
 
 pub struct StrictQuery {
-    pairs: Vec<(String, String)>,
+    /// (name, decoded value, raw value)
+    pairs: Vec<(String, String, String)>,
 }
 
 impl StrictQuery {
     pub fn parse(raw: &str, allowed: &[&str]) -> Result<Self, ApiError> {
-        let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut pairs: Vec<(String, String, String)> = Vec::new();
         for part in raw.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
             let key =
@@ -24,16 +25,40 @@ impl StrictQuery {
                     format!("is not a parameter of this route (allowed: {})", allowed.join(", ")),
                 ));
             }
-            if pairs.iter().any(|(k, _)| *k == key) {
+            if pairs.iter().any(|(k, _, _)| *k == key) {
                 return Err(ApiError::invalid_param(key, "is given more than once"));
             }
-            pairs.push((key, value));
+            pairs.push((key, value, v.to_owned()));
         }
         Ok(Self { pairs })
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _, _)| k == name)
+            .map(|(_, v, _)| v.as_str())
+    }
+
+    /// A comma-separated list. It is split *before* percent-decoding, so an
+    /// item may contain a comma written as `%2C`.
+    pub fn list(&self, name: &str, max_items: usize) -> Result<Option<Vec<String>>, ApiError> {
+        let Some((_, _, raw)) = self.pairs.iter().find(|(k, _, _)| k == name) else {
+            return Ok(None);
+        };
+        let items = raw
+            .split(',')
+            .map(|item| {
+                decode(item).map_err(|_| ApiError::invalid_param(name, "is not valid UTF-8 after percent-decoding"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if items.is_empty() || items.len() > max_items || items.iter().any(String::is_empty) {
+            return Err(ApiError::invalid_param(
+                name,
+                format!("must list 1 to {max_items} non-empty names, comma-separated"),
+            ));
+        }
+        Ok(Some(items))
     }
 
     pub fn int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
@@ -108,6 +133,14 @@ mod tests {
         assert_eq!(field(StrictQuery::parse("c=1", &["a"]).err().unwrap()), "c");
         assert_eq!(field(StrictQuery::parse("a=1&a=2", &["a"]).err().unwrap()), "a");
         assert_eq!(field(StrictQuery::parse("a=%FF", &["a"]).err().unwrap()), "a");
+    }
+
+    #[test]
+    fn lists_split_before_decoding() {
+        let q = StrictQuery::parse("n=a%2Cb,c&e=,x", &["n", "e"]).unwrap();
+        assert_eq!(q.list("n", 5).unwrap(), Some(vec!["a,b".to_owned(), "c".to_owned()]));
+        assert_eq!(field(q.list("e", 5).unwrap_err()), "e");
+        assert_eq!(field(q.list("n", 1).unwrap_err()), "n");
     }
 
     #[test]

@@ -6,10 +6,10 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsError;
+use aws_sdk_cloudwatchlogs::types::{OrderBy, QueryLanguage};
 use futures_util::future::BoxFuture;
 
-use super::{GetLogEventsRequest, GetLogEventsResponse, LogsUpstream, OutputLogEvent, UpstreamError};
+use super::*;
 use crate::config::UpstreamSettings;
 
 #[derive(Clone)]
@@ -34,10 +34,10 @@ impl CloudWatchUpstream {
     }
 }
 
+// Always plain names toward CloudWatch, never identifiers the caller could shape.
 impl LogsUpstream for CloudWatchUpstream {
-    fn get_log_events(&self, r: GetLogEventsRequest) -> BoxFuture<'_, Result<GetLogEventsResponse, UpstreamError>> {
+    fn get_log_events(&self, r: GetLogEventsRequest) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>> {
         Box::pin(async move {
-            // Always the plain name, never an identifier the caller could shape.
             let out = self
                 .client
                 .get_log_events()
@@ -67,31 +67,211 @@ impl LogsUpstream for CloudWatchUpstream {
             })
         })
     }
+
+    fn filter_log_events(&self, r: FilterLogEventsRequest) -> BoxFuture<'_, UpstreamResult<FilterLogEventsResponse>> {
+        Box::pin(async move {
+            let mut call = self
+                .client
+                .filter_log_events()
+                .log_group_name(r.group.as_str())
+                .set_filter_pattern(r.filter_pattern)
+                .set_start_time(r.start_time)
+                .set_end_time(r.end_time)
+                .set_limit(r.limit)
+                .set_next_token(r.next_token);
+            call = match r.streams {
+                StreamSelection::All => call,
+                StreamSelection::Named(names) => {
+                    call.set_log_stream_names(Some(names.iter().map(|n| n.as_str().to_owned()).collect()))
+                }
+                StreamSelection::Prefix(prefix) => call.log_stream_name_prefix(prefix.as_str()),
+            };
+            let out = call.send().await.map_err(map_error)?;
+            Ok(FilterLogEventsResponse {
+                events: out
+                    .events
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|e| FilteredLogEvent {
+                        log_stream_name: e.log_stream_name,
+                        timestamp: e.timestamp,
+                        message: e.message,
+                        ingestion_time: e.ingestion_time,
+                        event_id: e.event_id,
+                    })
+                    .collect(),
+                next_token: out.next_token,
+            })
+        })
+    }
+
+    fn describe_log_groups(
+        &self,
+        r: DescribeLogGroupsRequest,
+    ) -> BoxFuture<'_, UpstreamResult<DescribeLogGroupsResponse>> {
+        Box::pin(async move {
+            let out = self
+                .client
+                .describe_log_groups()
+                .set_log_group_name_prefix(r.prefix)
+                .set_limit(r.limit)
+                .set_next_token(r.next_token)
+                .send()
+                .await
+                .map_err(map_error)?;
+            Ok(DescribeLogGroupsResponse {
+                groups: out
+                    .log_groups
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|g| {
+                        Some(LogGroupInfo {
+                            name: g.log_group_name?,
+                            creation_time: g.creation_time,
+                            retention_in_days: g.retention_in_days,
+                            stored_bytes: g.stored_bytes,
+                        })
+                    })
+                    .collect(),
+                next_token: out.next_token,
+            })
+        })
+    }
+
+    fn describe_log_streams(
+        &self,
+        r: DescribeLogStreamsRequest,
+    ) -> BoxFuture<'_, UpstreamResult<DescribeLogStreamsResponse>> {
+        Box::pin(async move {
+            let out = self
+                .client
+                .describe_log_streams()
+                .log_group_name(r.group.as_str())
+                .set_log_stream_name_prefix(r.prefix)
+                .set_order_by(r.order_by.map(|o| match o {
+                    StreamOrder::LogStreamName => OrderBy::LogStreamName,
+                    StreamOrder::LastEventTime => OrderBy::LastEventTime,
+                }))
+                .set_descending(r.descending)
+                .set_limit(r.limit)
+                .set_next_token(r.next_token)
+                .send()
+                .await
+                .map_err(map_error)?;
+            Ok(DescribeLogStreamsResponse {
+                streams: out
+                    .log_streams
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|s| {
+                        Some(LogStreamInfo {
+                            name: s.log_stream_name?,
+                            creation_time: s.creation_time,
+                            first_event_timestamp: s.first_event_timestamp,
+                            last_event_timestamp: s.last_event_timestamp,
+                            last_ingestion_time: s.last_ingestion_time,
+                        })
+                    })
+                    .collect(),
+                next_token: out.next_token,
+            })
+        })
+    }
+
+    fn start_query(&self, r: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>> {
+        Box::pin(async move {
+            let out = self
+                .client
+                .start_query()
+                .set_log_group_names(Some(r.groups.iter().map(|g| g.as_str().to_owned()).collect()))
+                .query_string(r.query_string)
+                // Pinned: SQL and PPL name log groups inside the query text.
+                .query_language(QueryLanguage::Cwli)
+                .start_time(r.start_time)
+                .end_time(r.end_time)
+                .set_limit(r.limit)
+                .send()
+                .await
+                .map_err(map_error)?;
+            out.query_id
+                .ok_or_else(|| UpstreamError::Failure("StartQuery returned no queryId".into()))
+        })
+    }
+
+    fn get_query_results(&self, query_id: String) -> BoxFuture<'_, UpstreamResult<QueryResults>> {
+        Box::pin(async move {
+            let out = self
+                .client
+                .get_query_results()
+                .query_id(query_id)
+                .send()
+                .await
+                .map_err(map_error)?;
+            let stats = out.statistics;
+            Ok(QueryResults {
+                status: out
+                    .status
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_else(|| "Unknown".into()),
+                results: out
+                    .results
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|row| {
+                        row.into_iter()
+                            .filter_map(|f| Some((f.field?, f.value.unwrap_or_default())))
+                            .collect()
+                    })
+                    .collect(),
+                records_matched: stats.as_ref().map_or(0.0, |s| s.records_matched),
+                records_scanned: stats.as_ref().map_or(0.0, |s| s.records_scanned),
+                bytes_scanned: stats.as_ref().map_or(0.0, |s| s.bytes_scanned),
+            })
+        })
+    }
+
+    fn stop_query(&self, query_id: String) -> BoxFuture<'_, UpstreamResult<bool>> {
+        Box::pin(async move {
+            let out = self
+                .client
+                .stop_query()
+                .query_id(query_id)
+                .send()
+                .await
+                .map_err(map_error)?;
+            Ok(out.success)
+        })
+    }
 }
 
-fn map_error<R: std::fmt::Debug>(err: SdkError<GetLogEventsError, R>) -> UpstreamError {
+/// Maps any operation's error: the common cases by code, so every operation
+/// answers the same way (throttling arrives unmodelled, as a code).
+fn map_error<E, R>(err: SdkError<E, R>) -> UpstreamError
+where
+    E: ProvideErrorMetadata + std::fmt::Debug,
+    R: std::fmt::Debug,
+{
     match err {
         SdkError::TimeoutError(_) => UpstreamError::Timeout,
         SdkError::DispatchFailure(failure) if failure.is_timeout() => UpstreamError::Timeout,
         SdkError::ServiceError(service) => {
             let service = service.into_err();
-            if service.code() == Some("ThrottlingException") {
-                return UpstreamError::Throttled;
-            }
-            match service {
-                GetLogEventsError::ResourceNotFoundException(e) => UpstreamError::NotFound(
-                    e.message()
-                        .unwrap_or("the log group or stream does not exist")
-                        .to_owned(),
-                ),
-                GetLogEventsError::InvalidParameterException(e) => {
-                    UpstreamError::InvalidRequest(e.message().unwrap_or("CloudWatch rejected a parameter").to_owned())
+            let message = service.message().unwrap_or_default().to_owned();
+            match service.code() {
+                Some("ThrottlingException" | "LimitExceededException") => UpstreamError::Throttled,
+                Some("ResourceNotFoundException") => UpstreamError::NotFound(if message.is_empty() {
+                    "the log group or stream does not exist".into()
+                } else {
+                    message
+                }),
+                Some("InvalidParameterException" | "MalformedQueryException") => {
+                    UpstreamError::InvalidRequest(if message.is_empty() {
+                        "CloudWatch rejected a parameter".into()
+                    } else {
+                        message
+                    })
                 }
-                other => UpstreamError::Failure(format!(
-                    "{}: {}",
-                    other.code().unwrap_or("unknown"),
-                    other.message().unwrap_or("")
-                )),
+                code => UpstreamError::Failure(format!("{}: {message}", code.unwrap_or("unknown"))),
             }
         }
         other => UpstreamError::Failure(format!("{other:?}")),

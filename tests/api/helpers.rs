@@ -18,7 +18,7 @@ use logward::config::{Settings, Source, UpstreamSettings};
 use logward::domain::AccountId;
 use logward::startup::{Application, UpstreamOverride};
 use logward::upstream::cloudwatch::CloudWatchUpstream;
-use logward::upstream::{GetLogEventsRequest, GetLogEventsResponse, LogsUpstream, UpstreamError};
+use logward::upstream::*;
 use serde_json::{Value, json};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 
@@ -136,13 +136,46 @@ pub struct CountingUpstream {
     calls: Arc<AtomicUsize>,
 }
 
-impl LogsUpstream for CountingUpstream {
-    fn get_log_events(
-        &self,
-        request: GetLogEventsRequest,
-    ) -> BoxFuture<'_, Result<GetLogEventsResponse, UpstreamError>> {
+impl CountingUpstream {
+    fn count(&self) {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        self.inner.get_log_events(request)
+    }
+}
+
+impl LogsUpstream for CountingUpstream {
+    fn get_log_events(&self, r: GetLogEventsRequest) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>> {
+        self.count();
+        self.inner.get_log_events(r)
+    }
+    fn filter_log_events(&self, r: FilterLogEventsRequest) -> BoxFuture<'_, UpstreamResult<FilterLogEventsResponse>> {
+        self.count();
+        self.inner.filter_log_events(r)
+    }
+    fn describe_log_groups(
+        &self,
+        r: DescribeLogGroupsRequest,
+    ) -> BoxFuture<'_, UpstreamResult<DescribeLogGroupsResponse>> {
+        self.count();
+        self.inner.describe_log_groups(r)
+    }
+    fn describe_log_streams(
+        &self,
+        r: DescribeLogStreamsRequest,
+    ) -> BoxFuture<'_, UpstreamResult<DescribeLogStreamsResponse>> {
+        self.count();
+        self.inner.describe_log_streams(r)
+    }
+    fn start_query(&self, r: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>> {
+        self.count();
+        self.inner.start_query(r)
+    }
+    fn get_query_results(&self, id: String) -> BoxFuture<'_, UpstreamResult<QueryResults>> {
+        self.count();
+        self.inner.get_query_results(id)
+    }
+    fn stop_query(&self, id: String) -> BoxFuture<'_, UpstreamResult<bool>> {
+        self.count();
+        self.inner.stop_query(id)
     }
 }
 
@@ -150,6 +183,7 @@ impl LogsUpstream for CountingUpstream {
 
 pub struct TestApp {
     pub address: String,
+    pub tails: std::sync::Arc<logward::tail::TailHub>,
     pub client: reqwest::Client,
     pub pool: PgPool,
     pub logs: aws_sdk_cloudwatchlogs::Client,
@@ -241,8 +275,10 @@ pub async fn spawn_app_against(endpoint: &str, extra: &[(&str, &str)]) -> TestAp
     .await
     .expect("build app");
     let port = app.port();
+    let tails = app.tails();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     TestApp {
+        tails,
         address: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::new(),
         pool: PgPool::connect(&database_url).await.unwrap(),
@@ -481,25 +517,46 @@ pub fn jwks_server(body: Value) -> CannedServer {
 }
 
 pub fn canned_server(status: u16, body: &str, delay: Duration) -> CannedServer {
+    stub_server(&[], (status, body), delay)
+}
+
+/// Like [`canned_server`], answering by operation: `X-Amz-Target` values
+/// (e.g. `Logs_20140328.StartQuery`) mapped to (status, body), else `fallback`.
+pub fn stub_server(routes: &[(&str, u16, &str)], fallback: (u16, &str), delay: Duration) -> CannedServer {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let hits = Arc::new(AtomicUsize::new(0));
     let counter = hits.clone();
-    let body = body.to_owned();
+    let routes: Vec<(String, u16, String)> = routes
+        .iter()
+        .map(|(t, s, b)| (t.to_string(), *s, b.to_string()))
+        .collect();
+    let fallback = (fallback.0, fallback.1.to_owned());
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let mut line = String::new();
+            let mut target = String::new();
             // Read the request head up to the blank line.
             while reader.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
                 if line == "\r\n" {
                     break;
                 }
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("x-amz-target")
+                {
+                    target = value.trim().to_owned();
+                }
                 line.clear();
             }
             counter.fetch_add(1, Ordering::SeqCst);
             std::thread::sleep(delay);
+            let (status, body) = routes
+                .iter()
+                .find(|(t, _, _)| *t == target)
+                .map(|(_, s, b)| (*s, b.clone()))
+                .unwrap_or_else(|| fallback.clone());
             let _ = write!(
                 stream,
                 "HTTP/1.1 {status} X\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",

@@ -237,3 +237,85 @@ fn grants_resolve_the_tenant_and_respect_a_narrowing_mask() {
     assert_eq!(narrowed.len(), 1);
     assert_eq!(narrowed[0].actions, ["logs:GetLogEvents"]);
 }
+
+#[test]
+fn prefix_authorization_needs_full_coverage_and_no_reachable_deny() {
+    let g = "arn:aws:logs:r:1:log-group:";
+    let p = compile(json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "logs:FilterLogEvents", "Resource": "arn:aws:logs:*:*:log-group:/acme/*"},
+        {"Effect": "Allow", "Action": "logs:FilterLogEvents", "Resource": "arn:aws:logs:*:*:log-group:shared:log-stream:acme-*"},
+        {"Effect": "Deny", "Action": "logs:FilterLogEvents", "Resource": "arn:aws:logs:*:*:log-group:/acme/app:log-stream:secret-*"}
+    ]}));
+    let d = |prefix: &str| p.authorize_stream_prefix(Action::FilterLogEvents, &format!("{g}{prefix}"));
+    assert_eq!(d("/acme/web:log-stream:"), Decision::Allowed);
+    assert_eq!(
+        d("/acme/app:log-stream:"),
+        Decision::ExplicitDeny,
+        "the deny reaches into the group"
+    );
+    assert_eq!(
+        d("/acme/app:log-stream:web-"),
+        Decision::Allowed,
+        "this prefix avoids the deny"
+    );
+    assert_eq!(
+        d("/acme/app:log-stream:se"),
+        Decision::ExplicitDeny,
+        "overlaps the deny"
+    );
+    assert_eq!(
+        d("shared:log-stream:"),
+        Decision::ImplicitDeny,
+        "only some streams are granted"
+    );
+    assert_eq!(d("shared:log-stream:acme-"), Decision::Allowed);
+    assert_eq!(d("shared:log-stream:acm"), Decision::ImplicitDeny, "too short a prefix");
+    assert_eq!(d("/other:log-stream:"), Decision::ImplicitDeny);
+    assert_eq!(
+        p.authorize_stream_prefix(Action::GetLogEvents, &format!("{g}/acme/web:log-stream:")),
+        Decision::ImplicitDeny
+    );
+    assert!(p.may_allow_some_stream(Action::FilterLogEvents, &format!("{g}shared:log-stream:")));
+    assert!(!p.may_allow_some_stream(Action::FilterLogEvents, &format!("{g}shared:log-stream:globex-")));
+    assert!(!p.may_allow_some_stream(Action::FilterLogEvents, &format!("{g}other:log-stream:")));
+}
+
+#[test]
+fn group_prefixes_come_from_allow_patterns() {
+    let p = compile(json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "logs:Describe*", "Resource": ["arn:aws:logs:*:*:log-group:/${tenant}/*", "arn:aws:logs:*:*:log-group:/${tenant}/app:*", "arn:aws:logs:*:*:log-group:shared:log-stream:acme-*"]},
+        {"Effect": "Allow", "Action": "logs:GetLogEvents", "Resource": "arn:aws:logs:*"}
+    ]}));
+    assert_eq!(
+        p.allowed_group_prefixes(Action::DescribeLogGroups),
+        Some(vec!["/acme/".to_owned(), "shared".to_owned()])
+    );
+    assert_eq!(p.allowed_group_prefixes(Action::GetLogEvents), None);
+    assert_eq!(p.allowed_group_prefixes(Action::StartQuery), Some(vec![]));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1500))]
+    /// A prefix proof is sound: every resource with that prefix is allowed.
+    #[test]
+    fn prefix_proofs_are_sound(
+        statements in proptest::collection::vec(
+            (any::<bool>(), proptest::collection::vec(arb_pattern(), 1..3)),
+            1..4,
+        ),
+        prefix in arb_resource(),
+        // Continuations are stream-name text: never a colon.
+        suffix in proptest::collection::vec(prop::sample::select(vec!["a", "b", "/", "é", "?"]), 0..6),
+    ) {
+        let document = doc(statements.iter().map(|(allow, resources)| json!({
+            "Effect": if *allow { "Allow" } else { "Deny" },
+            "Action": "logs:FilterLogEvents",
+            "Resource": resources,
+        })).collect());
+        let compiled = compile(document);
+        if compiled.authorize_stream_prefix(Action::FilterLogEvents, &prefix) == Decision::Allowed {
+            let full = format!("{prefix}{}", suffix.concat());
+            prop_assert_eq!(compiled.authorize(Action::FilterLogEvents, &full), Decision::Allowed, "{}", full);
+        }
+    }
+}

@@ -6,7 +6,7 @@ use std::time::Instant;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
-use super::{Outcome, authorize, record};
+use super::{MAX_EPOCH_MS, MAX_TOKEN_LEN, Outcome, authorize, ndjson, record, unwrap_token, wants_ndjson, wrap_token};
 use crate::auth::TenantPrincipal;
 use crate::domain::{Action, LogGroupName, LogStreamName};
 use crate::error::ApiError;
@@ -14,10 +14,6 @@ use crate::routes::path_segment;
 use crate::routes::query::StrictQuery;
 use crate::state::AppState;
 use crate::upstream::{GetLogEventsRequest, GetLogEventsResponse};
-
-/// Latest representable epoch millisecond we accept (year 9999).
-const MAX_EPOCH_MS: i64 = 253_402_300_799_999;
-const MAX_TOKEN_LEN: usize = 4096;
 
 /// GetLogEvents on one stream
 ///
@@ -68,15 +64,32 @@ async fn handle(
     state: &AppState,
     outcome: &mut Outcome,
 ) -> Result<HttpResponse, ApiError> {
-    let request = parse(req)?;
-    authorize(
+    let mut request = parse(req)?;
+    let arn = state.scope.log_stream(&request.group, &request.stream);
+    authorize(principal, Action::GetLogEvents, arn.clone(), outcome)?;
+    request.next_token = unwrap_token(
+        state,
         principal,
         Action::GetLogEvents,
-        state.scope.log_stream(&request.group, &request.stream),
-        outcome,
+        &arn,
+        request.next_token.as_deref(),
     )?;
-    let response = state.upstream.get_log_events(request).await?;
-    Ok(HttpResponse::Ok().json(EventsBody::from(response)))
+    let mut response = state.upstream.get_log_events(request).await?;
+    let wrap = |t: Option<String>| wrap_token(state, principal, Action::GetLogEvents, &arn, t.as_deref());
+    response.next_forward_token = wrap(response.next_forward_token.take());
+    response.next_backward_token = wrap(response.next_backward_token.take());
+    let body = EventsBody::from(response);
+    if wants_ndjson(req) {
+        let mut headers = Vec::new();
+        if let Some(t) = body.next_forward_token {
+            headers.push(("x-next-forward-token", t));
+        }
+        if let Some(t) = body.next_backward_token {
+            headers.push(("x-next-backward-token", t));
+        }
+        return Ok(ndjson(body.events, headers));
+    }
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// Validates names and parameters before anything else looks at them.

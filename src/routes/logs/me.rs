@@ -46,7 +46,7 @@ enum Principal<'a> {
     responses((status = 200, description = "The caller", body = Object), (status = 401, description = "Missing or invalid credentials", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 403, description = "Not allowed", body = crate::error::ProblemDoc, content_type = "application/problem+json")))]
 pub async fn me(principal: TenantPrincipal) -> Result<HttpResponse, ApiError> {
     let (who, mask) = match &principal.credential {
-        Credential::Jwt { subject } => (
+        Credential::Jwt { subject, .. } => (
             Principal::Jwt {
                 subject: subject.as_deref(),
             },

@@ -1,0 +1,307 @@
+//! Live tail: pollers that follow a stream (GetLogEvents) or a group
+//! (FilterLogEvents) and fan new events out to every open tail of the same
+//! thing, so a hundred viewers of one stream cost one upstream poll loop, not
+//! a hundred. A poller starts with its first subscriber and stops when the
+//! last one leaves. Polls back off while nothing arrives.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use tokio::sync::{broadcast, watch};
+
+use crate::domain::{LogGroupName, LogStreamName};
+use crate::upstream::{FilterLogEventsRequest, GetLogEventsRequest, SharedUpstream, StreamSelection};
+
+const CHANNEL_CAPACITY: usize = 1024;
+const FIRST_DELAY: Duration = Duration::from_millis(500);
+const MAX_IDLE_DELAY: Duration = Duration::from_secs(5);
+const MAX_ERROR_DELAY: Duration = Duration::from_secs(30);
+const PAGE_LIMIT: i32 = 1000;
+
+/// What is being tailed. Equal keys share one poller.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TailKey {
+    Stream {
+        group: LogGroupName,
+        stream: LogStreamName,
+    },
+    Group {
+        group: LogGroupName,
+        streams: Vec<LogStreamName>,
+        filter_pattern: Option<String>,
+    },
+}
+
+/// One event as sent to clients: an SSE id and the JSON for the data line.
+#[derive(Debug, Clone)]
+pub struct TailEvent {
+    pub id: String,
+    pub timestamp: i64,
+    pub stream: Option<String>,
+    pub data: Arc<str>,
+}
+
+/// A running poller; dropping the last handle stops it.
+pub struct Poller {
+    tx: broadcast::Sender<TailEvent>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Poller {
+    pub fn subscribe(&self) -> broadcast::Receiver<TailEvent> {
+        self.tx.subscribe()
+    }
+}
+
+pub struct TailHub {
+    upstream: SharedUpstream,
+    pollers: Mutex<HashMap<TailKey, Weak<Poller>>>,
+    open: Mutex<HashMap<String, usize>>,
+    polls: Arc<AtomicU64>,
+    closing: watch::Sender<bool>,
+}
+
+/// Counts an open tail against its tenant's cap until dropped.
+pub struct TailSlot {
+    hub: Arc<TailHub>,
+    tenant: String,
+}
+
+impl Drop for TailSlot {
+    fn drop(&mut self) {
+        let mut open = self.hub.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = open.get_mut(&self.tenant) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.tenant);
+            }
+        }
+    }
+}
+
+impl TailHub {
+    pub fn new(upstream: SharedUpstream) -> Arc<Self> {
+        Arc::new(Self {
+            upstream,
+            pollers: Mutex::new(HashMap::new()),
+            open: Mutex::new(HashMap::new()),
+            polls: Arc::new(AtomicU64::new(0)),
+            closing: watch::channel(false).0,
+        })
+    }
+
+    /// Reserves a tail for `tenant`, or `None` when it has `max` open already.
+    pub fn reserve(self: &Arc<Self>, tenant: &str, max: usize) -> Option<TailSlot> {
+        let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = open.entry(tenant.to_owned()).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(TailSlot {
+            hub: self.clone(),
+            tenant: tenant.to_owned(),
+        })
+    }
+
+    /// The poller for `key`, started if none is running.
+    pub fn poller(&self, key: TailKey) -> Arc<Poller> {
+        let mut pollers = self.pollers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        pollers.retain(|_, p| p.strong_count() > 0);
+        if let Some(p) = pollers.get(&key).and_then(Weak::upgrade) {
+            return p;
+        }
+        let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
+        let task = tokio::spawn(poll(self.upstream.clone(), key.clone(), tx.clone(), self.polls.clone()));
+        let poller = Arc::new(Poller { tx, task });
+        pollers.insert(key, Arc::downgrade(&poller));
+        poller
+    }
+
+    /// Pollers running now.
+    pub fn active_pollers(&self) -> usize {
+        let pollers = self.pollers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        pollers.values().filter(|p| p.strong_count() > 0).count()
+    }
+
+    /// Upstream poll calls made so far, by all pollers.
+    pub fn polls(&self) -> u64 {
+        self.polls.load(Ordering::Relaxed)
+    }
+
+    /// Resolves when the hub is closing (shutdown).
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    /// Asks every open tail to end (graceful shutdown).
+    pub fn close_all(&self) {
+        let _ = self.closing.send(true);
+    }
+}
+
+/// The poll loop of one key; runs until its poller is dropped.
+async fn poll(upstream: SharedUpstream, key: TailKey, tx: broadcast::Sender<TailEvent>, polls: Arc<AtomicU64>) {
+    let mut cursor = Cursor::starting_now();
+    let mut delay = FIRST_DELAY;
+    loop {
+        polls.fetch_add(1, Ordering::Relaxed);
+        let fetched = match &key {
+            TailKey::Stream { group, stream } => poll_stream(&*upstream, group, stream, &mut cursor).await,
+            TailKey::Group {
+                group,
+                streams,
+                filter_pattern,
+            } => poll_group(&*upstream, group, streams, filter_pattern.as_deref(), &mut cursor).await,
+        };
+        delay = match fetched {
+            Ok(events) if !events.is_empty() => {
+                for e in events {
+                    // No receivers at this instant is fine; the next may come.
+                    let _ = tx.send(e);
+                }
+                FIRST_DELAY
+            }
+            Ok(_) => (delay * 3 / 2).min(MAX_IDLE_DELAY),
+            Err(e) => {
+                tracing::warn!(error = %e, "live tail poll failed; backing off");
+                (delay * 2).min(MAX_ERROR_DELAY)
+            }
+        };
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// Where a poller is: its forward token (streams), or the last timestamp and
+/// the ids already seen at it (groups).
+struct Cursor {
+    start_ms: i64,
+    token: Option<String>,
+    seen_at_start: HashSet<String>,
+}
+
+impl Cursor {
+    fn starting_now() -> Self {
+        Self {
+            start_ms: chrono::Utc::now().timestamp_millis(),
+            token: None,
+            seen_at_start: HashSet::new(),
+        }
+    }
+}
+
+async fn poll_stream(
+    upstream: &dyn crate::upstream::LogsUpstream,
+    group: &LogGroupName,
+    stream: &LogStreamName,
+    cursor: &mut Cursor,
+) -> Result<Vec<TailEvent>, crate::upstream::UpstreamError> {
+    let page = upstream
+        .get_log_events(GetLogEventsRequest {
+            group: group.clone(),
+            stream: stream.clone(),
+            // Sent with the token too: CloudWatch takes the token's position,
+            // and emulators that index tokens into the filtered list need it.
+            start_time: Some(cursor.start_ms),
+            end_time: None,
+            limit: Some(PAGE_LIMIT),
+            next_token: cursor.token.clone(),
+            start_from_head: Some(true),
+        })
+        .await?;
+    if page.next_forward_token.is_some() {
+        cursor.token = page.next_forward_token;
+    }
+    Ok(page
+        .events
+        .into_iter()
+        .map(|e| {
+            let timestamp = e.timestamp.unwrap_or_default();
+            let data = serde_json::json!({
+                "timestamp": e.timestamp, "message": e.message, "ingestionTime": e.ingestion_time,
+            });
+            TailEvent {
+                id: stream_event_id(timestamp, e.ingestion_time, e.message.as_deref()),
+                timestamp,
+                stream: Some(stream.as_str().to_owned()),
+                data: data.to_string().into(),
+            }
+        })
+        .collect())
+}
+
+/// A stable id for a stream event (CloudWatch gives GetLogEvents events no
+/// id): the timestamp, which resumption needs, and a hash of the rest.
+pub fn stream_event_id(timestamp: i64, ingestion_time: Option<i64>, message: Option<&str>) -> String {
+    let mut h = DefaultHasher::new();
+    ingestion_time.hash(&mut h);
+    message.hash(&mut h);
+    format!("{timestamp}-{:016x}", h.finish())
+}
+
+async fn poll_group(
+    upstream: &dyn crate::upstream::LogsUpstream,
+    group: &LogGroupName,
+    streams: &[LogStreamName],
+    filter_pattern: Option<&str>,
+    cursor: &mut Cursor,
+) -> Result<Vec<TailEvent>, crate::upstream::UpstreamError> {
+    let mut out = Vec::new();
+    let mut token = None;
+    // Follow this round's pages; later rounds start from the newest timestamp.
+    for _ in 0..10 {
+        let page = upstream
+            .filter_log_events(FilterLogEventsRequest {
+                group: group.clone(),
+                streams: if streams.is_empty() {
+                    StreamSelection::All
+                } else {
+                    StreamSelection::Named(streams.to_vec())
+                },
+                filter_pattern: filter_pattern.map(str::to_owned),
+                start_time: Some(cursor.start_ms),
+                end_time: None,
+                limit: Some(PAGE_LIMIT),
+                next_token: token.take(),
+            })
+            .await?;
+        for e in page.events {
+            let timestamp = e.timestamp.unwrap_or_default();
+            let Some(event_id) = e.event_id.clone() else { continue };
+            if timestamp < cursor.start_ms || (timestamp == cursor.start_ms && cursor.seen_at_start.contains(&event_id))
+            {
+                continue;
+            }
+            if timestamp > cursor.start_ms {
+                cursor.start_ms = timestamp;
+                cursor.seen_at_start.clear();
+            }
+            cursor.seen_at_start.insert(event_id.clone());
+            let data = serde_json::json!({
+                "logStreamName": e.log_stream_name, "timestamp": e.timestamp, "message": e.message,
+                "ingestionTime": e.ingestion_time, "eventId": e.event_id,
+            });
+            out.push(TailEvent {
+                id: format!("{timestamp}-{event_id}"),
+                timestamp,
+                stream: e.log_stream_name,
+                data: data.to_string().into(),
+            });
+        }
+        match page.next_token {
+            Some(t) => token = Some(t),
+            None => break,
+        }
+    }
+    out.sort_by_key(|e| e.timestamp);
+    Ok(out)
+}
