@@ -22,7 +22,8 @@ pub struct AuditSink {
 }
 
 impl AuditSink {
-    pub fn record(&self, event: AuditEvent) {
+    pub fn record(&self, mut event: AuditEvent) {
+        sanitize(&mut event);
         if let Err(mpsc::error::TrySendError::Full(_) | mpsc::error::TrySendError::Closed(_)) = self.tx.try_send(event)
         {
             let total = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
@@ -110,7 +111,38 @@ async fn run(
     }
 }
 
+/// Text Postgres cannot store (NUL) and control characters are replaced, so
+/// that no caller-influenced value can make a whole batch fail.
+fn sanitize(event: &mut AuditEvent) {
+    let clean = |s: &mut String| {
+        if s.chars().any(char::is_control) {
+            *s = s.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
+        }
+    };
+    clean(&mut event.action);
+    for field in [
+        &mut event.tenant_id,
+        &mut event.principal,
+        &mut event.resource,
+        &mut event.request_id,
+    ] {
+        if let Some(s) = field.as_mut() {
+            clean(s);
+        }
+    }
+    if let Some(detail) = &event.detail
+        && detail.to_string().contains("\\u0000")
+    {
+        event.detail = Some(serde_json::Value::String(
+            "(detail dropped: it held a NUL character)".into(),
+        ));
+    }
+}
+
 /// Writes `pending` in batches; on failure keeps the rest for the next try.
+/// A batch the database refuses for its content (not because it is away) is
+/// retried row by row, and only the rows it still refuses are dropped, so one
+/// bad row never holds up the others.
 async fn flush(pool: &PgPool, pending: &mut Vec<AuditEvent>) {
     while !pending.is_empty() {
         let n = pending.len().min(MAX_BATCH);
@@ -118,9 +150,17 @@ async fn flush(pool: &PgPool, pending: &mut Vec<AuditEvent>) {
             Ok(()) => {
                 pending.drain(..n);
             }
-            Err(e) => {
+            Err(crate::db::DbError::Unavailable(e)) => {
                 tracing::warn!(error = %e, buffered = pending.len(), "audit flush failed; will retry");
                 return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "audit batch refused; inserting row by row");
+                for event in pending.drain(..n).collect::<Vec<_>>() {
+                    if let Err(e) = crate::db::audit::insert_batch(pool, std::slice::from_ref(&event)).await {
+                        tracing::error!(error = %e, action = %event.action, "audit row refused by the database; dropped");
+                    }
+                }
             }
         }
     }

@@ -195,6 +195,18 @@ impl Source {
     }
 }
 
+fn is_loopback_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split('/').next().unwrap_or("");
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.split(':').next().unwrap_or(""),
+    };
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 fn read_toml(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
     let file_err = |message: String| ConfigError::File {
         path: path.to_owned(),
@@ -267,9 +279,14 @@ impl Settings {
         }
         let jwks_url = src.get("LOGWARD_JWT_JWKS_URL").map(str::to_owned);
         if let Some(url) = &jwks_url
-            && !(url.starts_with("https://") || url.starts_with("http://"))
+            && !(url.starts_with("https://") || is_loopback_http(url))
         {
-            return Err(invalid("LOGWARD_JWT_JWKS_URL", "must be an http(s) URL"));
+            // Keys fetched in the clear could be swapped on the way: anyone
+            // could then mint tokens for every tenant.
+            return Err(invalid(
+                "LOGWARD_JWT_JWKS_URL",
+                "must be an https:// URL (plain http only for 127.0.0.1, [::1] or localhost)",
+            ));
         }
         let tenant_claim = src.get("LOGWARD_JWT_TENANT_CLAIM").unwrap_or("tenant").to_owned();
         let jwt = JwtSettings {
@@ -386,6 +403,22 @@ mod tests {
         assert!(err(&[DB, ("LOGWARD_JWT_HS256_SECRET", "short")]).starts_with("LOGWARD_JWT_HS256_SECRET:"));
         assert!(err(&[DB, ("LOGWARD_AWS_ACCOUNT_ID", "12")]).starts_with("LOGWARD_AWS_ACCOUNT_ID:"));
         assert!(err(&[DB, ("LOGWARD_LOG_FORMAT", "xml")]).starts_with("LOGWARD_LOG_FORMAT:"));
+        assert!(err(&[DB, ("LOGWARD_JWT_JWKS_URL", "http://idp.example/jwks")]).starts_with("LOGWARD_JWT_JWKS_URL:"));
+        assert!(
+            err(&[DB, ("LOGWARD_JWT_JWKS_URL", "http://127.0.0.1.evil.example/j")])
+                .starts_with("LOGWARD_JWT_JWKS_URL:")
+        );
+        for ok in [
+            "https://idp.example/jwks",
+            "http://127.0.0.1:9/j",
+            "http://localhost/j",
+            "http://[::1]:8/j",
+        ] {
+            assert!(
+                Settings::from_source(&Source::from_pairs([DB, ("LOGWARD_JWT_JWKS_URL", ok)])).is_ok(),
+                "{ok}"
+            );
+        }
     }
 
     #[test]

@@ -16,9 +16,13 @@ use crate::db::audit::AuditEvent;
 use crate::domain::{PolicyError, TenantId};
 use crate::error::{ApiError, ErrorCode, InvalidParam};
 
-/// Who is making a change: `admin-token`, `admin-key:<id>`, `jwt:<sub>`, `cli:<user>`.
+/// Who is making a change: `admin-token`, `admin-key:<id>`, `jwt:<sub>`,
+/// `cli:<user>`, and the request it came with, for the audit row.
 #[derive(Debug, Clone)]
-pub struct Actor(pub String);
+pub struct Actor {
+    pub name: String,
+    pub request_id: Option<String>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManageError {
@@ -30,7 +34,7 @@ pub enum ManageError {
     Invalid { field: String, reason: String },
     #[error("{0}")]
     InvalidPolicy(PolicyError),
-    #[error("the policy is at version {current}, not the one given in If-Match")]
+    #[error("the If-Match precondition does not hold: the policy is at version {current} (0: none yet)")]
     PreconditionFailed { current: i32 },
     #[error(transparent)]
     Db(#[from] DbError),
@@ -85,6 +89,7 @@ pub(crate) async fn record_change(
     tx: &mut PgConnection,
     actor: &Actor,
     operation: &str,
+    status: u16,
     tenant: Option<&TenantId>,
     resource: String,
     detail: Value,
@@ -93,14 +98,14 @@ pub(crate) async fn record_change(
         at: chrono::Utc::now(),
         kind: "admin",
         tenant_id: tenant.map(|t| t.to_string()),
-        principal: Some(actor.0.clone()),
+        principal: Some(actor.name.clone()),
         action: operation.to_owned(),
         resource: Some(resource),
         decision: "allow",
         reason: "admin",
-        http_status: 200,
+        http_status: status as i16,
         latency_ms: 0,
-        request_id: None,
+        request_id: actor.request_id.clone(),
         detail: Some(detail),
     };
     crate::db::audit::insert_batch(tx, std::slice::from_ref(&event)).await

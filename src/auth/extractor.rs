@@ -129,6 +129,18 @@ impl FromRequest for TenantPrincipal {
 
 type Failure = (AuthError, Option<String>);
 
+/// `jwt:<sub>` for audit rows and logs: the subject comes from the token, so it
+/// is bounded and stripped of control characters (Postgres cannot store NUL).
+fn jwt_principal(subject: Option<&str>) -> String {
+    match subject {
+        Some(sub) => {
+            let clean: String = sub.chars().filter(|c| !c.is_control()).take(200).collect();
+            format!("jwt:{clean}")
+        }
+        None => "jwt".to_owned(),
+    }
+}
+
 async fn authenticate_tenant(state: &AppState, req: &HttpRequest) -> Result<TenantPrincipal, Failure> {
     let token = bearer_token(req.headers().get(AUTHORIZATION)).map_err(|e| (e, None))?;
     let (tenant_id, credential, principal) = if api_key::looks_like_key(token) {
@@ -139,10 +151,7 @@ async fn authenticate_tenant(state: &AppState, req: &HttpRequest) -> Result<Tena
     } else {
         let claims = state.jwt.verify(token).await.map_err(|e| (e, None))?;
         let tenant = state.jwt.tenant(&claims).map_err(|e| (e, None))?.to_owned();
-        let principal = match &claims.subject {
-            Some(sub) => format!("jwt:{sub}"),
-            None => "jwt".to_owned(),
-        };
+        let principal = jwt_principal(claims.subject.as_deref());
         let expires_at = claims.claims.get("exp").and_then(serde_json::Value::as_i64);
         (
             tenant,
@@ -224,8 +233,15 @@ async fn authenticate_admin(state: &AppState, req: &HttpRequest) -> Result<Admin
             principal: "admin-token".into(),
         });
     }
-    // Anything shaped like a JWT must be a valid token carrying the admin role.
+    // Anything shaped like a JWT must be a valid token from the configured
+    // issuer carrying the admin role. Without a pinned issuer, any party whose
+    // tokens the gateway accepts could mint itself an admin role.
     if token.split('.').count() == 3 {
+        if !state.jwt.issuer_pinned() {
+            return Err(ApiError::unauthenticated(
+                "admin JWTs are accepted only when LOGWARD_JWT_ISSUER is configured",
+            ));
+        }
         let claims = state
             .jwt
             .verify(token)
@@ -240,11 +256,9 @@ async fn authenticate_admin(state: &AppState, req: &HttpRequest) -> Result<Admin
                 ),
             ));
         }
-        let principal = match &claims.subject {
-            Some(sub) => format!("jwt:{sub}"),
-            None => "jwt".to_owned(),
-        };
-        return Ok(AdminPrincipal { principal });
+        return Ok(AdminPrincipal {
+            principal: jwt_principal(claims.subject.as_deref()),
+        });
     }
     Err(ApiError::unauthenticated("admin credentials required"))
 }

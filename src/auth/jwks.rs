@@ -20,6 +20,10 @@ const MAX_JWKS_BYTES: usize = 256 * 1024;
 /// Keys are refreshed at most this old even when every `kid` is known, so a
 /// rotated-out key stops working.
 const MAX_AGE: Duration = Duration::from_secs(3600);
+/// While the JWKS endpoint fails, the last good keys are used this long at
+/// most; after that tokens are refused (503) rather than checked against keys
+/// the identity provider may have withdrawn.
+const MAX_STALE: Duration = Duration::from_secs(6 * 3600);
 
 pub struct JwksCache {
     url: String,
@@ -32,7 +36,10 @@ pub struct JwksCache {
 #[derive(Default)]
 struct State {
     keys: HashMap<String, (Algorithm, Arc<DecodingKey>)>,
+    /// Last successful fetch: keys older than [`MAX_STALE`] are not used.
     fetched_at: Option<Instant>,
+    /// Last attempt, successful or not: the refetch floor counts from here.
+    attempted_at: Option<Instant>,
 }
 
 impl JwksCache {
@@ -51,52 +58,63 @@ impl JwksCache {
         })
     }
 
-    fn lookup(&self, kid: &str) -> (Option<(Algorithm, Arc<DecodingKey>)>, Option<Instant>) {
+    fn lookup(&self, kid: &str) -> (Option<(Algorithm, Arc<DecodingKey>)>, Option<Instant>, Option<Instant>) {
         let state = self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        (state.keys.get(kid).cloned(), state.fetched_at)
+        (state.keys.get(kid).cloned(), state.fetched_at, state.attempted_at)
     }
 
     /// The key for `kid`, if the set has one whose algorithm is `alg`.
     pub async fn key(&self, kid: &str, alg: Algorithm) -> Result<Arc<DecodingKey>, AuthError> {
-        let (found, fetched_at) = self.lookup(kid);
-        let fresh = fetched_at.is_some_and(|t| t.elapsed() < MAX_AGE);
-        if let (Some(found), true) = (found, fresh) {
+        let (found, fetched_at, _) = self.lookup(kid);
+        if let (Some(found), true) = (found, fetched_at.is_some_and(|t| t.elapsed() < MAX_AGE)) {
             return check_alg(found, alg);
         }
         {
             let _guard = self.fetch_lock.lock().await;
             // Another request may have refreshed while we waited.
-            let (_, fetched_at) = self.lookup(kid);
-            let may_fetch = fetched_at.is_none_or(|t| t.elapsed() >= self.min_refresh);
-            if may_fetch && let Err(e) = self.refresh().await {
+            let (_, _, attempted_at) = self.lookup(kid);
+            if attempted_at.is_none_or(|t| t.elapsed() >= self.min_refresh)
+                && let Err(e) = self.refresh().await
+            {
                 tracing::warn!(error = %e, "JWKS fetch failed");
-                if fetched_at.is_none() {
-                    return Err(AuthError::KeysUnavailable);
-                }
             }
         }
-        match self.lookup(kid).0 {
-            Some(found) => check_alg(found, alg),
-            None => Err(AuthError::InvalidToken(format!("unknown key id {kid:?}"))),
+        let (found, fetched_at, _) = self.lookup(kid);
+        match fetched_at {
+            None => Err(AuthError::KeysUnavailable),
+            Some(t) if t.elapsed() >= MAX_STALE => Err(AuthError::KeysUnavailable),
+            Some(_) => match found {
+                Some(found) => check_alg(found, alg),
+                None => Err(AuthError::InvalidToken(format!("unknown key id {kid:?}"))),
+            },
         }
     }
 
-    /// Fetches and replaces the key set. Marks the attempt even on failure, so
-    /// the floor also limits retries against a failing endpoint.
+    /// Fetches and replaces the key set. Records the attempt even on failure,
+    /// so the floor also limits retries against a failing endpoint.
     pub async fn refresh(&self) -> anyhow::Result<usize> {
         let result = self.fetch().await;
         let mut state = self.state.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        state.fetched_at = Some(Instant::now());
+        state.attempted_at = Some(Instant::now());
         let keys = result?;
+        state.fetched_at = Some(Instant::now());
         let count = keys.len();
         state.keys = keys;
         Ok(count)
     }
 
     async fn fetch(&self) -> anyhow::Result<HashMap<String, (Algorithm, Arc<DecodingKey>)>> {
-        let response = self.client.get(&self.url).send().await?.error_for_status()?;
-        let body = response.bytes().await?;
-        anyhow::ensure!(body.len() <= MAX_JWKS_BYTES, "JWKS document is too large");
+        let mut response = self.client.get(&self.url).send().await?.error_for_status()?;
+        anyhow::ensure!(
+            response.content_length().is_none_or(|n| n <= MAX_JWKS_BYTES as u64),
+            "JWKS document is too large"
+        );
+        // Read in chunks and stop at the limit, whatever the server claims.
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            body.extend_from_slice(&chunk);
+            anyhow::ensure!(body.len() <= MAX_JWKS_BYTES, "JWKS document is too large");
+        }
         parse_jwks(&body)
     }
 }

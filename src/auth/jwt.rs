@@ -42,6 +42,8 @@ pub struct JwtVerifier {
     public_key: Option<(DecodingKey, Algorithm)>,
     jwks: Option<Arc<JwksCache>>,
     tenant_claim: String,
+    /// Whether `iss` is pinned (admin JWTs are accepted only then).
+    issuer_pinned: bool,
     hs256_validation: Validation,
     rs256_validation: Validation,
     es256_validation: Validation,
@@ -84,10 +86,16 @@ impl JwtVerifier {
             public_key,
             jwks,
             tenant_claim: settings.tenant_claim.clone(),
+            issuer_pinned: settings.issuer.is_some(),
             hs256_validation: validation(Algorithm::HS256, settings),
             rs256_validation: validation(Algorithm::RS256, settings),
             es256_validation: validation(Algorithm::ES256, settings),
         })
+    }
+
+    /// Whether tokens must come from a configured issuer.
+    pub fn issuer_pinned(&self) -> bool {
+        self.issuer_pinned
     }
 
     /// Whether any key source is configured at all.

@@ -19,10 +19,10 @@ pub async fn run_management(settings: &Settings, command: Command, json: bool) -
     let pool = crate::db::connect_lazy(&settings.database)?;
     crate::db::MIGRATOR.run(&pool).await.context("database")?;
     let out = Output { json };
-    let actor = Actor(format!(
-        "cli:{}",
-        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-    ));
+    let actor = Actor {
+        name: format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())),
+        request_id: None,
+    };
     let result = match command {
         Command::Tenant(c) => tenant(&pool, &actor, &out, c).await,
         Command::Policy(c) => policy(&pool, &actor, &out, c).await,
@@ -103,6 +103,7 @@ async fn policy(pool: &sqlx::PgPool, actor: &Actor, out: &Output, command: Polic
     match command {
         PolicyCommand::Put { tenant, file, if_match } => {
             let id = tenant_id(&tenant)?;
+            let if_match = if_match.map(policies::IfMatch::Version);
             let stored = policies::put(pool, actor, &id, read_json(&file)?, if_match)
                 .await
                 .map_err(described)?;

@@ -104,9 +104,11 @@ impl PolicyDocument {
             }
         }
         if let Some(id) = obj.get("Id")
-            && !id.is_string()
+            && !id.as_str().is_some_and(plain_text)
         {
-            return Err(PolicyError::document("Id must be a string"));
+            return Err(PolicyError::document(
+                "Id must be a string of at most 256 characters without control characters",
+            ));
         }
         let statements: Vec<&Value> = match obj.get("Statement") {
             Some(Value::Array(items)) => items.iter().collect(),
@@ -173,8 +175,14 @@ impl Statement {
             .ok_or_else(|| PolicyError::statement(index, None, "a statement must be an object"))?;
         let sid = match obj.get("Sid") {
             None => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => return Err(PolicyError::statement(index, None, "Sid must be a string")),
+            Some(Value::String(s)) if plain_text(s) => Some(s.clone()),
+            Some(_) => {
+                return Err(PolicyError::statement(
+                    index,
+                    None,
+                    "Sid must be a string of at most 256 characters without control characters",
+                ));
+            }
         };
         let err = |m: String| PolicyError::statement(index, sid.as_deref(), m);
         for key in obj.keys() {
@@ -204,6 +212,12 @@ impl Statement {
             resources,
         })
     }
+}
+
+/// Free text that is safe to store and show: bounded, no control characters
+/// (Postgres cannot store NUL in text or jsonb).
+fn plain_text(s: &str) -> bool {
+    s.chars().count() <= 256 && !s.chars().any(char::is_control)
 }
 
 fn string_list(value: Option<&Value>) -> Result<Vec<String>, String> {

@@ -96,7 +96,7 @@ pub async fn create_tenant_key(
             secret_hash: generated.hash.as_bytes(),
             actions: actions.as_deref(),
             expires_at: request.expires_at,
-            created_by: &actor.0,
+            created_by: &actor.name,
         },
     )
     .await?;
@@ -104,6 +104,7 @@ pub async fn create_tenant_key(
         &mut tx,
         actor,
         "api_key.create",
+        201,
         Some(tenant),
         format!("api-key/{}", info.id),
         json!({"after": info}),
@@ -141,6 +142,7 @@ pub async fn revoke_tenant_key(
         &mut tx,
         actor,
         "api_key.revoke",
+        200,
         Some(tenant),
         format!("api-key/{id}"),
         json!({"after": info}),
@@ -170,7 +172,7 @@ pub async fn create_admin_key(
             secret_hash: generated.hash.as_bytes(),
             actions: None,
             expires_at: request.expires_at,
-            created_by: &actor.0,
+            created_by: &actor.name,
         },
     )
     .await?;
@@ -178,6 +180,7 @@ pub async fn create_admin_key(
         &mut tx,
         actor,
         "admin_key.create",
+        201,
         None,
         format!("admin-key/{}", info.id),
         json!({"after": info}),
@@ -207,6 +210,7 @@ pub async fn revoke_admin_key(pool: &sqlx::PgPool, actor: &Actor, id: &str) -> R
         &mut tx,
         actor,
         "admin_key.revoke",
+        200,
         None,
         format!("admin-key/{id}"),
         json!({"after": info}),

@@ -30,15 +30,23 @@ pub fn validate(document: Value, tenant: &TenantId) -> Result<(PolicyDocument, C
     Ok((document, compiled))
 }
 
-/// Stores `document` as the next version. With `if_match`, only when the
-/// current version is that one (0 = no policy yet): two admins editing at once
-/// cannot silently overwrite each other.
+/// A precondition on the current policy version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMatch {
+    /// Some policy exists (`If-Match: *`).
+    Any,
+    /// This version is current (0: no policy yet).
+    Version(i32),
+}
+
+/// Stores `document` as the next version. With `if_match`, only when it
+/// holds: two admins editing at once cannot silently overwrite each other.
 pub async fn put(
     pool: &sqlx::PgPool,
     actor: &Actor,
     id: &TenantId,
     document: Value,
-    if_match: Option<i32>,
+    if_match: Option<IfMatch>,
 ) -> Result<StoredPolicy, ManageError> {
     let (document, _) = validate(document, id)?;
     let mut tx = pool.begin().await.map_err(DbError::from)?;
@@ -47,14 +55,20 @@ pub async fn put(
         .ok_or_else(|| ManageError::NotFound(format!("no tenant {id}")))?;
     let before = policies::current(&mut *tx, id).await?;
     let current = before.as_ref().map_or(0, |p| p.version);
-    if if_match.is_some_and(|expected| expected != current) {
+    let holds = match if_match {
+        None => true,
+        Some(IfMatch::Any) => current > 0,
+        Some(IfMatch::Version(expected)) => expected == current,
+    };
+    if !holds {
         return Err(ManageError::PreconditionFailed { current });
     }
-    let stored = policies::insert(&mut *tx, id, current + 1, document.as_json(), &actor.0).await?;
+    let stored = policies::insert(&mut *tx, id, current + 1, document.as_json(), &actor.name).await?;
     record_change(
         &mut tx,
         actor,
         "policy.put",
+        200,
         Some(id),
         format!("tenant/{id}/policy"),
         json!({"before": before.map(|b| b.document), "after": stored.document, "version": stored.version}),

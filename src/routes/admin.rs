@@ -106,9 +106,11 @@ pub(crate) fn routes() -> Vec<super::Route> {
     ]
 }
 
-impl AdminPrincipal {
-    pub fn actor(&self) -> Actor {
-        Actor(self.principal.clone())
+/// Who is changing something, for `manage`: the admin and the request id.
+fn actor(admin: &AdminPrincipal, req: &HttpRequest) -> Actor {
+    Actor {
+        name: admin.principal.clone(),
+        request_id: crate::auth::extractor::request_id(req),
     }
 }
 
@@ -142,7 +144,9 @@ pub(crate) async fn audit_access(
     let method = req.method().clone();
     let res = next.call(req).await?;
     let status = res.status();
-    if status.is_success() && method != Method::GET {
+    // Successful changes are audited by `manage` with their before/after;
+    // the simulator changes nothing, so it is audited here like a read.
+    if status.is_success() && method != Method::GET && !res.request().path().ends_with("/policy/simulate") {
         return Ok(res);
     }
     if let Some(state) = state {

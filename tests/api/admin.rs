@@ -33,7 +33,8 @@ async fn only_the_admin_token_reaches_admin_routes() {
             let r = req.send().await.unwrap();
             assert_problem(r, 401, "unauthenticated").await;
         }
-        // A valid customer token is authenticated but lacks the admin role.
+        // A valid customer token is not an admin credential (no issuer is
+        // pinned here, so JWTs cannot be admin tokens at all).
         let r = app
             .client
             .request(method.clone(), format!("{}{path}", app.address))
@@ -42,7 +43,7 @@ async fn only_the_admin_token_reaches_admin_routes() {
             .send()
             .await
             .unwrap();
-        assert_problem(r, 403, "forbidden").await;
+        assert_problem(r, 401, "unauthenticated").await;
     }
 }
 

@@ -54,7 +54,7 @@ async fn concurrent_edits_from_the_same_version_let_exactly_one_win() {
     assert_eq!(items[0]["version"], 2);
     assert!(items[0]["document"] == a || items[0]["document"] == b);
 
-    // A stale tag keeps failing; the current one works; `*` skips the check.
+    // A stale tag keeps failing; the current one works; `*` only needs a policy.
     assert_eq!(put(&app, "acme", a.clone(), Some("\"1\"")).await.status(), 412);
     assert_eq!(put(&app, "acme", a.clone(), Some("\"2\"")).await.status(), 200);
     assert_eq!(put(&app, "acme", a.clone(), Some("*")).await.status(), 200);
@@ -73,6 +73,13 @@ async fn the_first_policy_can_be_guarded_with_version_zero() {
             Some(json!({"id": "acme", "name": "ACME"})),
         )
         .await;
+    // `*` means "some policy exists": there is none yet.
+    assert_problem(
+        put(&app, "acme", allow_policy(&["arn:aws:logs:*"]), Some("*")).await,
+        412,
+        "precondition_failed",
+    )
+    .await;
     assert_eq!(r.status(), 201);
     assert_problem(
         app.admin(Method::GET, "/admin/v1/tenants/acme/policy", None).await,

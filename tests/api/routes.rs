@@ -57,7 +57,7 @@ async fn every_route_requires_its_credential() {
                 for token in [None, Some(tenant_key.as_str()), Some("garbage")] {
                     assert_eq!(send(token).await, 401, "{what} with {token:?}");
                 }
-                assert_eq!(send(Some(&tenant_jwt)).await, 403, "{what} with a tenant JWT");
+                assert_eq!(send(Some(&tenant_jwt)).await, 401, "{what} with a tenant JWT");
             }
         }
     }

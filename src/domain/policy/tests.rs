@@ -149,6 +149,16 @@ fn validation_names_the_statement() {
             "NotAction",
         ),
         (json!([1]), "JSON object"),
+        (
+            doc(vec![
+                json!({"Sid": "a\u{0}", "Effect": "Allow", "Action": "logs:*", "Resource": "arn:aws:logs:*"}),
+            ]),
+            "Statement[0]: Sid",
+        ),
+        (
+            json!({"Version": "2012-10-17", "Id": "x\ny", "Statement": [allow("arn:aws:logs:*")]}),
+            "Id must be",
+        ),
     ];
     for (document, expected) in cases {
         let err = PolicyDocument::parse(document.clone()).unwrap_err();

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{key_id, refresh_key, tenant_id};
+use super::{actor, key_id, refresh_key, tenant_id};
 use crate::auth::AdminPrincipal;
 use crate::auth::api_key::KeyKind;
 use crate::error::ApiError;
@@ -35,7 +35,7 @@ pub async fn create_tenant_key(
     let body = body.into_inner();
     let created = manage::create_tenant_key(
         &state.pool,
-        &admin.actor(),
+        &actor(&admin, &req),
         &tenant,
         NewKeyRequest {
             name: &body.name,
@@ -74,7 +74,7 @@ pub async fn revoke_tenant_key(
 ) -> Result<HttpResponse, ApiError> {
     let tenant = tenant_id(&req)?;
     let id = key_id(&req, 6)?;
-    let info = manage::revoke_tenant_key(&state.pool, &admin.actor(), &tenant, &id).await?;
+    let info = manage::revoke_tenant_key(&state.pool, &actor(&admin, &req), &tenant, &id).await?;
     refresh_key(&state, KeyKind::Tenant, &id).await;
     Ok(HttpResponse::Ok().json(info))
 }
@@ -83,6 +83,7 @@ pub async fn revoke_tenant_key(
 #[utoipa::path(post, path = "/admin/v1/admin-keys", tag = "admin", security(("admin" = [])), request_body = CreateKey, 
     responses((status = 201, description = "The key, shown only in this response", body = Object), (status = 400, description = "Invalid input", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 401, description = "Missing or invalid credentials", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 403, description = "Not allowed", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 404, description = "Not found", body = crate::error::ProblemDoc, content_type = "application/problem+json")))]
 pub async fn create_admin_key(
+    req: HttpRequest,
     admin: AdminPrincipal,
     state: web::Data<AppState>,
     body: web::Json<CreateKey>,
@@ -90,7 +91,7 @@ pub async fn create_admin_key(
     let body = body.into_inner();
     let created = manage::create_admin_key(
         &state.pool,
-        &admin.actor(),
+        &actor(&admin, &req),
         NewKeyRequest {
             name: &body.name,
             expires_at: body.expires_at,
@@ -122,7 +123,7 @@ pub async fn revoke_admin_key(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = key_id(&req, 4)?;
-    let info = manage::revoke_admin_key(&state.pool, &admin.actor(), &id).await?;
+    let info = manage::revoke_admin_key(&state.pool, &actor(&admin, &req), &id).await?;
     refresh_key(&state, KeyKind::Admin, &id).await;
     Ok(HttpResponse::Ok().json(info))
 }

@@ -6,11 +6,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{refresh_tenant, tenant_id};
+use super::{actor, refresh_tenant, tenant_id};
 use crate::auth::AdminPrincipal;
 use crate::db::policies::StoredPolicy;
 use crate::error::ApiError;
-use crate::manage::policies as manage;
+use crate::manage::policies::{self as manage, IfMatch};
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -44,20 +44,20 @@ pub async fn show(
 }
 
 /// `If-Match: "N"` (the ETag of version N; `"0"` when there is no policy yet)
-/// or `*` (no check).
-fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
+/// or `*` (some policy exists, RFC 9110).
+fn if_match(req: &HttpRequest) -> Result<Option<IfMatch>, ApiError> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
     };
     let raw = value.to_str().unwrap_or_default().trim();
     if raw == "*" {
-        return Ok(None);
+        return Ok(Some(IfMatch::Any));
     }
     raw.strip_prefix('"')
         .and_then(|r| r.strip_suffix('"'))
         .and_then(|v| v.parse::<i32>().ok())
         .filter(|v| *v >= 0)
-        .map(Some)
+        .map(|v| Some(IfMatch::Version(v)))
         .ok_or_else(|| ApiError::invalid_param("If-Match", "must be an ETag from GET, like \"3\", or *"))
 }
 
@@ -74,7 +74,7 @@ pub async fn put(
 ) -> Result<HttpResponse, ApiError> {
     let id = tenant_id(&req)?;
     let expected = if_match(&req)?;
-    let stored = manage::put(&state.pool, &admin.actor(), &id, body.into_inner(), expected).await?;
+    let stored = manage::put(&state.pool, &actor(&admin, &req), &id, body.into_inner(), expected).await?;
     refresh_tenant(&state, &id).await;
     Ok(respond(id.as_str(), &stored))
 }

@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{refresh_tenant, tenant_id};
+use super::{actor, refresh_tenant, tenant_id};
 use crate::auth::AdminPrincipal;
 use crate::db::tenants::{Tenant, TenantStatus};
 use crate::domain::TenantId;
@@ -72,13 +72,14 @@ pub async fn list(
 #[utoipa::path(post, path = "/admin/v1/tenants", tag = "admin", security(("admin" = [])), request_body = CreateTenant, 
     responses((status = 201, description = "Created", body = Tenant), (status = 400, description = "Invalid input", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 401, description = "Missing or invalid credentials", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 403, description = "Not allowed", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 404, description = "Not found", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 409, description = "The id exists", body = crate::error::ProblemDoc, content_type = "application/problem+json")))]
 pub async fn create(
+    req: HttpRequest,
     admin: AdminPrincipal,
     state: web::Data<AppState>,
     body: web::Json<CreateTenant>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let id = TenantId::parse(&body.id).map_err(|e| ApiError::invalid_body("id", e.to_string()))?;
-    let tenant = manage::create(&state.pool, &admin.actor(), &id, &body.name).await?;
+    let tenant = manage::create(&state.pool, &actor(&admin, &req), &id, &body.name).await?;
     refresh_tenant(&state, &id).await;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/admin/v1/tenants/{id}")))
@@ -110,7 +111,14 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = tenant_id(&req)?;
     let body = body.into_inner();
-    let tenant = manage::update(&state.pool, &admin.actor(), &id, body.name.as_deref(), body.status).await?;
+    let tenant = manage::update(
+        &state.pool,
+        &actor(&admin, &req),
+        &id,
+        body.name.as_deref(),
+        body.status,
+    )
+    .await?;
     refresh_tenant(&state, &id).await;
     Ok(HttpResponse::Ok().json(tenant))
 }
@@ -124,7 +132,7 @@ pub async fn delete(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = tenant_id(&req)?;
-    manage::delete(&state.pool, &admin.actor(), &id).await?;
+    manage::delete(&state.pool, &actor(&admin, &req), &id).await?;
     // Dropping the tenant makes its keys and tokens useless at once; the key
     // entries follow through their own notifications.
     refresh_tenant(&state, &id).await;
