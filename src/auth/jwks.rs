@@ -33,9 +33,12 @@ pub struct JwksCache {
     fetch_lock: tokio::sync::Mutex<()>,
 }
 
+/// A usable key and the one algorithm it verifies.
+type KeyEntry = (Algorithm, Arc<DecodingKey>);
+
 #[derive(Default)]
 struct State {
-    keys: HashMap<String, (Algorithm, Arc<DecodingKey>)>,
+    keys: HashMap<String, KeyEntry>,
     /// Last successful fetch: keys older than [`MAX_STALE`] are not used.
     fetched_at: Option<Instant>,
     /// Last attempt, successful or not: the refetch floor counts from here.
@@ -58,7 +61,8 @@ impl JwksCache {
         })
     }
 
-    fn lookup(&self, kid: &str) -> (Option<(Algorithm, Arc<DecodingKey>)>, Option<Instant>, Option<Instant>) {
+    /// The key for `kid` (if any), and when the set was last fetched and last tried.
+    fn lookup(&self, kid: &str) -> (Option<KeyEntry>, Option<Instant>, Option<Instant>) {
         let state = self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         (state.keys.get(kid).cloned(), state.fetched_at, state.attempted_at)
     }
