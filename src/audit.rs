@@ -34,6 +34,11 @@ impl AuditSink {
         }
     }
 
+    /// Events queued and not yet taken by the writer.
+    pub fn buffered(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
+    }
+
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::db::tenants::RateLimit;
 use crate::domain::AccountId;
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +46,15 @@ pub struct Settings {
     pub max_tails_per_tenant: usize,
     /// How often open tails re-check authorization (at most 10 s).
     pub tail_recheck: Duration,
+    /// Past this age without a successful directory refresh, data-plane
+    /// requests fail closed with 503.
+    pub max_staleness: Duration,
+    /// Default token bucket of every tenant (a tenant may have its own).
+    pub tenant_rate_limit: RateLimit,
+    /// Token bucket of every API key, inside its tenant's.
+    pub key_rate_limit: RateLimit,
+    /// Bearer token that `GET /metrics` requires; open when unset.
+    pub metrics_token: Option<SecretString>,
     pub upstream: UpstreamSettings,
     pub audit: AuditSettings,
     /// How often the tenant/policy cache is reloaded in full, besides the
@@ -86,6 +96,8 @@ pub struct UpstreamSettings {
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     pub max_attempts: u32,
+    /// CloudWatch calls in flight at once, across all requests (503 beyond).
+    pub max_inflight: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -129,6 +141,13 @@ pub const VARIABLES: &[&str] = &[
     "LOGWARD_MAX_QUERIES_PER_TENANT",
     "LOGWARD_MAX_TAILS_PER_TENANT",
     "LOGWARD_TAIL_RECHECK_SECS",
+    "LOGWARD_MAX_STALENESS_SECS",
+    "LOGWARD_RATE_LIMIT_PER_SEC",
+    "LOGWARD_RATE_LIMIT_BURST",
+    "LOGWARD_KEY_RATE_LIMIT_PER_SEC",
+    "LOGWARD_KEY_RATE_LIMIT_BURST",
+    "LOGWARD_UPSTREAM_MAX_INFLIGHT",
+    "LOGWARD_METRICS_TOKEN",
     "LOGWARD_AUDIT_RETENTION_DAYS",
     "LOGWARD_AWS_ACCOUNT_ID",
     "LOGWARD_UPSTREAM_CONNECT_TIMEOUT_MS",
@@ -328,12 +347,21 @@ impl Settings {
             )?),
             request_timeout: Duration::from_millis(src.ranged("LOGWARD_UPSTREAM_TIMEOUT_MS", 10_000, 10, 300_000)?),
             max_attempts: src.ranged("LOGWARD_UPSTREAM_MAX_ATTEMPTS", 3, 1, 10)? as u32,
+            max_inflight: src.ranged("LOGWARD_UPSTREAM_MAX_INFLIGHT", 256, 1, 100_000)? as usize,
         };
         let audit = AuditSettings {
             buffer: src.ranged("LOGWARD_AUDIT_BUFFER", 10_000, 10, 10_000_000)? as usize,
             flush_interval: Duration::from_millis(src.ranged("LOGWARD_AUDIT_FLUSH_MS", 500, 10, 60_000)?),
             retention: Duration::from_secs(86_400 * src.ranged("LOGWARD_AUDIT_RETENTION_DAYS", 90, 1, 36_500)?),
         };
+        let cache_reload_interval = Duration::from_secs(src.ranged("LOGWARD_CACHE_RELOAD_SECS", 30, 1, 3_600)?);
+        let max_staleness = Duration::from_secs(src.ranged("LOGWARD_MAX_STALENESS_SECS", 60, 2, 86_400)?);
+        if max_staleness <= cache_reload_interval {
+            return Err(invalid(
+                "LOGWARD_MAX_STALENESS_SECS",
+                "must be longer than LOGWARD_CACHE_RELOAD_SECS (the full reload is what keeps the directory fresh)",
+            ));
+        }
         let format = match src.get("LOGWARD_LOG_FORMAT").unwrap_or("text") {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -355,9 +383,21 @@ impl Settings {
             max_queries_per_tenant: src.ranged("LOGWARD_MAX_QUERIES_PER_TENANT", 5, 1, 100)? as i64,
             max_tails_per_tenant: src.ranged("LOGWARD_MAX_TAILS_PER_TENANT", 10, 1, 10_000)? as usize,
             tail_recheck: Duration::from_secs(src.ranged("LOGWARD_TAIL_RECHECK_SECS", 5, 1, 10)?),
+            max_staleness,
+            tenant_rate_limit: RateLimit {
+                per_second: src.ranged("LOGWARD_RATE_LIMIT_PER_SEC", 50, 1, 100_000)? as u32,
+                burst: src.ranged("LOGWARD_RATE_LIMIT_BURST", 100, 1, 100_000)? as u32,
+            },
+            key_rate_limit: RateLimit {
+                per_second: src.ranged("LOGWARD_KEY_RATE_LIMIT_PER_SEC", 20, 1, 100_000)? as u32,
+                burst: src.ranged("LOGWARD_KEY_RATE_LIMIT_BURST", 40, 1, 100_000)? as u32,
+            },
+            metrics_token: src
+                .get("LOGWARD_METRICS_TOKEN")
+                .map(|s| SecretString::from(s.to_owned())),
             upstream,
             audit,
-            cache_reload_interval: Duration::from_secs(src.ranged("LOGWARD_CACHE_RELOAD_SECS", 30, 1, 3_600)?),
+            cache_reload_interval,
             shutdown_grace: Duration::from_secs(src.ranged("LOGWARD_SHUTDOWN_GRACE_SECS", 30, 0, 3_600)?),
             log: LogSettings {
                 format,

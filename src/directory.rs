@@ -29,6 +29,8 @@ pub struct TenantEntry {
     pub active: bool,
     pub policy: CompiledPolicy,
     pub policy_version: Option<i32>,
+    /// The tenant's own rate limit; `None`: the default.
+    pub rate_limit: Option<crate::db::tenants::RateLimit>,
 }
 
 /// A usable (not revoked) API key. Expiry is checked at use.
@@ -63,6 +65,10 @@ pub struct Directory {
     /// read earlier can never overwrite one that read later (a disabled tenant
     /// or revoked key must not come back).
     reloading: tokio::sync::Mutex<()>,
+    /// When a full reload last succeeded: how current the directory is known to be.
+    confirmed_at: std::sync::Mutex<Option<std::time::Instant>>,
+    reloads_ok: std::sync::atomic::AtomicU64,
+    reloads_failed: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -100,6 +106,25 @@ impl Directory {
         Self::default()
     }
 
+    /// Time since the directory was last confirmed current (a full reload
+    /// succeeded); `None` before the first.
+    pub fn age(&self) -> Option<Duration> {
+        self.confirmed_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .map(|t| t.elapsed())
+    }
+
+    /// (successful, failed) reloads so far.
+    pub fn reloads(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.reloads_ok.load(Relaxed), self.reloads_failed.load(Relaxed))
+    }
+
+    fn note_failure(&self) {
+        self.reloads_failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// The tenant with this id, if it exists. Cheap: one read lock and an `Arc` clone.
     pub fn get(&self, id: &str) -> Option<Arc<TenantEntry>> {
         read(&self.tenants).get(id).cloned()
@@ -132,6 +157,11 @@ impl Directory {
         };
         *write(&self.tenants) = tenants;
         *write(&self.keys) = keys;
+        *self
+            .confirmed_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(std::time::Instant::now());
+        self.reloads_ok.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 
@@ -195,6 +225,7 @@ fn entry_from_row(row: db::tenants::TenantSnapshot) -> Option<TenantEntry> {
         }
     };
     Some(TenantEntry {
+        rate_limit: crate::db::tenants::RateLimit::from_columns(row.rate_limit_per_sec, row.rate_limit_burst),
         name: row.name,
         active: row.status == "active",
         policy,
@@ -236,6 +267,7 @@ pub async fn keep_current(directory: Arc<Directory>, pool: PgPool, full_reload_e
         match listen_and_refresh(&directory, &pool, full_reload_every).await {
             Ok(()) => backoff = Duration::from_millis(200),
             Err(e) => {
+                directory.note_failure();
                 tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "tenant directory refresh failed");
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(5));

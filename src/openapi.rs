@@ -17,6 +17,8 @@ use crate::routes::{admin, health, logs};
     ),
     paths(
         health::healthz,
+        health::readyz,
+        health::metrics,
         serve,
         logs::groups::list_log_groups,
         logs::streams::list_log_streams,

@@ -6,32 +6,32 @@
 use std::future::Future;
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use actix_web::dev::{Server, ServerHandle, Service};
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::{App, HttpMessage, HttpServer, web};
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use aws_config::BehaviorVersion;
 use secrecy::ExposeSecret;
 
 use crate::audit::{self, AuditWriter};
 use crate::auth::admin::AdminToken;
-use crate::auth::extractor::{LoggedPrincipal, RequestId};
 use crate::auth::jwt::JwtVerifier;
 use crate::config::Settings;
 use crate::directory::{self, Directory};
 use crate::domain::{AccountId, ResourceScope};
 use crate::error::handlers;
 use crate::key_usage::KeyUsage;
+use crate::metrics::Metrics;
 use crate::paging::TokenKey;
+use crate::rate_limit::RateLimits;
 use crate::state::{AppState, Limits};
 use crate::tail::TailHub;
 use crate::upstream::SharedUpstream;
 use crate::upstream::cloudwatch::CloudWatchUpstream;
+use crate::upstream::guard::GuardedUpstream;
 
 const MAX_JSON_BODY: usize = 256 * 1024;
-static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// An upstream chosen by the caller instead of the AWS SDK from the environment
 /// (tests and benchmarks), with the region and account its ARNs use.
@@ -73,6 +73,12 @@ impl Application {
             }
             None => aws_upstream(&settings).await?,
         };
+        let metrics = Arc::new(Metrics::new());
+        let upstream: SharedUpstream = Arc::new(GuardedUpstream::new(
+            upstream,
+            settings.upstream.max_inflight,
+            metrics.clone(),
+        ));
         tracing::info!(resource_scope = %scope, "CloudWatch Logs upstream ready");
 
         let jwt = JwtVerifier::new(&settings.jwt)?;
@@ -138,6 +144,10 @@ impl Application {
                 tail_recheck: settings.tail_recheck,
             },
             tails: tails.clone(),
+            metrics: metrics.clone(),
+            rate_limits: RateLimits::new(settings.tenant_rate_limit, settings.key_rate_limit, metrics.clone()),
+            max_staleness: settings.max_staleness,
+            metrics_token: settings.metrics_token.as_ref().map(|t| AdminToken::new(Some(t))),
         });
 
         let listener = TcpListener::bind(settings.listen)
@@ -155,32 +165,7 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(handlers::query))
                 .configure(crate::routes::configure)
                 .default_service(web::to(crate::routes::route_not_found))
-                .wrap_fn(|req, srv| {
-                    let started = Instant::now();
-                    let id = request_id_from(req.headers().get(&X_REQUEST_ID));
-                    req.extensions_mut().insert(RequestId(id.clone()));
-                    let method = req.method().clone();
-                    let path = req.path().to_owned();
-                    let fut = srv.call(req);
-                    async move {
-                        let mut res = fut.await?;
-                        let who = res.request().extensions().get::<LoggedPrincipal>().cloned();
-                        tracing::info!(
-                            request_id = %id,
-                            method = %method,
-                            path = %path,
-                            status = res.status().as_u16(),
-                            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-                            tenant = who.as_ref().and_then(|w| w.tenant.as_deref()),
-                            principal = who.as_ref().map(|w| w.principal.as_str()),
-                            "request"
-                        );
-                        if let Ok(value) = HeaderValue::from_str(&id) {
-                            res.headers_mut().insert(X_REQUEST_ID.clone(), value);
-                        }
-                        Ok(res)
-                    }
-                })
+                .wrap(actix_web::middleware::from_fn(crate::request_log::observe))
         })
         .disable_signals()
         .shutdown_timeout(settings.shutdown_grace.as_secs());
@@ -235,20 +220,6 @@ impl Application {
         tracing::info!("stopped");
         served.map_err(Into::into)
     }
-}
-
-/// Honours a sane client-supplied request id, otherwise makes one.
-fn request_id_from(header: Option<&HeaderValue>) -> String {
-    header
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            !v.is_empty()
-                && v.len() <= 128
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        })
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
 /// The AWS SDK client from the standard chain (credentials, `AWS_REGION`,

@@ -13,7 +13,9 @@ use crate::auth::jwt::JwtVerifier;
 use crate::directory::Directory;
 use crate::domain::ResourceScope;
 use crate::key_usage::KeyUsage;
+use crate::metrics::Metrics;
 use crate::paging::TokenKey;
+use crate::rate_limit::RateLimits;
 use crate::tail::TailHub;
 use crate::upstream::SharedUpstream;
 
@@ -33,6 +35,12 @@ pub struct AppState {
     /// Live-tail pollers, shared by all open tails.
     pub tails: Arc<TailHub>,
     pub limits: Limits,
+    pub metrics: Arc<Metrics>,
+    pub rate_limits: RateLimits,
+    /// Data-plane requests fail closed past this directory age.
+    pub max_staleness: std::time::Duration,
+    /// What `GET /metrics` requires, if anything.
+    pub metrics_token: Option<AdminToken>,
 }
 
 /// Per-tenant caps on expensive operations.

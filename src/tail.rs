@@ -20,6 +20,8 @@ const FIRST_DELAY: Duration = Duration::from_millis(500);
 const MAX_IDLE_DELAY: Duration = Duration::from_secs(5);
 const MAX_ERROR_DELAY: Duration = Duration::from_secs(30);
 const PAGE_LIMIT: i32 = 1000;
+/// How far before its opening a tail starts, by event timestamp.
+const LOOK_BACK_MS: i64 = 2_000;
 
 /// What is being tailed. Equal keys share one poller.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -121,10 +123,29 @@ impl TailHub {
             return p;
         }
         let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
-        let task = tokio::spawn(poll(self.upstream.clone(), key.clone(), tx.clone(), self.polls.clone()));
+        // The start is fixed now, before the first subscriber gets its answer,
+        // so nothing written after the tail opened can fall before it. A short
+        // look-back catches events whose timestamps trail their arrival.
+        let start_ms = chrono::Utc::now().timestamp_millis() - LOOK_BACK_MS;
+        let task = tokio::spawn(poll(
+            self.upstream.clone(),
+            key.clone(),
+            tx.clone(),
+            self.polls.clone(),
+            start_ms,
+        ));
         let poller = Arc::new(Poller { tx, task });
         pollers.insert(key, Arc::downgrade(&poller));
         poller
+    }
+
+    /// Tails open now, all tenants.
+    pub fn open(&self) -> usize {
+        self.open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+            .sum()
     }
 
     /// Pollers running now.
@@ -150,8 +171,14 @@ impl TailHub {
 }
 
 /// The poll loop of one key; runs until its poller is dropped.
-async fn poll(upstream: SharedUpstream, key: TailKey, tx: broadcast::Sender<TailEvent>, polls: Arc<AtomicU64>) {
-    let mut cursor = Cursor::starting_now();
+async fn poll(
+    upstream: SharedUpstream,
+    key: TailKey,
+    tx: broadcast::Sender<TailEvent>,
+    polls: Arc<AtomicU64>,
+    start_ms: i64,
+) {
+    let mut cursor = Cursor::starting_at(start_ms);
     let mut delay = FIRST_DELAY;
     loop {
         polls.fetch_add(1, Ordering::Relaxed);
@@ -190,9 +217,9 @@ struct Cursor {
 }
 
 impl Cursor {
-    fn starting_now() -> Self {
+    fn starting_at(start_ms: i64) -> Self {
         Self {
-            start_ms: chrono::Utc::now().timestamp_millis(),
+            start_ms,
             token: None,
             seen_at_start: HashSet::new(),
         }

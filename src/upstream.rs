@@ -4,6 +4,7 @@
 //! identifiers); responses are plain structs.
 
 pub mod cloudwatch;
+pub mod guard;
 mod types;
 
 use std::sync::Arc;
@@ -45,8 +46,24 @@ pub enum UpstreamError {
     Throttled,
     #[error("CloudWatch Logs did not answer in time")]
     Timeout,
+    #[error("too many CloudWatch Logs calls in flight")]
+    Overloaded,
     #[error("{0}")]
     Failure(String),
+}
+
+impl UpstreamError {
+    /// Short stable word for metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            UpstreamError::NotFound(_) => "not_found",
+            UpstreamError::InvalidRequest(_) => "invalid_request",
+            UpstreamError::Throttled => "throttled",
+            UpstreamError::Timeout => "timeout",
+            UpstreamError::Overloaded => "overloaded",
+            UpstreamError::Failure(_) => "failure",
+        }
+    }
 }
 
 impl From<UpstreamError> for crate::error::ApiError {
@@ -63,6 +80,11 @@ impl From<UpstreamError> for crate::error::ApiError {
             UpstreamError::Timeout => {
                 ApiError::new(ErrorCode::UpstreamTimeout, "CloudWatch Logs did not answer in time")
             }
+            UpstreamError::Overloaded => ApiError::new(
+                ErrorCode::ServiceUnavailable,
+                "too many CloudWatch Logs calls are in flight; retry shortly",
+            )
+            .with_retry_after(1),
             UpstreamError::Failure(msg) => {
                 tracing::warn!(error = %msg, "upstream failure");
                 ApiError::new(ErrorCode::UpstreamError, "CloudWatch Logs request failed")

@@ -91,8 +91,47 @@ impl FromRequest for TenantPrincipal {
         Box::pin(async move {
             let started = Instant::now();
             let state = state(&req)?;
+            // Fail closed rather than decide on grants that may have changed.
+            if state.directory.age().is_none_or(|age| age > state.max_staleness) {
+                tracing::error!("tenant directory is stale; refusing data-plane requests until it refreshes");
+                return Err(ApiError::new(
+                    ErrorCode::ServiceUnavailable,
+                    "access rules cannot be confirmed right now; retry shortly",
+                )
+                .with_retry_after(5));
+            }
             match authenticate_tenant(&state, &req).await {
                 Ok(principal) => {
+                    let key_id = match &principal.credential {
+                        Credential::ApiKey(key) => Some(key.id.as_str()),
+                        Credential::Jwt { .. } => None,
+                    };
+                    if let Err(limited) =
+                        state
+                            .rate_limits
+                            .check(principal.tenant.id.as_str(), principal.tenant.rate_limit, key_id)
+                    {
+                        let api = ApiError::new(
+                            ErrorCode::Throttled,
+                            format!("the {} request rate limit is exhausted", limited.scope),
+                        )
+                        .with_retry_after(limited.retry_after.as_secs_f64().ceil() as u64);
+                        state.audit.record(AuditEvent {
+                            at: chrono::Utc::now(),
+                            kind: "data",
+                            tenant_id: Some(principal.tenant.id.to_string()),
+                            principal: Some(principal.principal.clone()),
+                            action: "ratelimit".into(),
+                            resource: Some(req.path().to_owned()),
+                            decision: "deny",
+                            reason: "rate_limited",
+                            http_status: 429,
+                            latency_ms: started.elapsed().as_millis() as i32,
+                            request_id: request_id(&req),
+                            detail: None,
+                        });
+                        return Err(api);
+                    }
                     if let Credential::ApiKey(key) = &principal.credential {
                         state.key_usage.touch(KeyKind::Tenant, &key.id);
                     }

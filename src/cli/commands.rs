@@ -64,12 +64,12 @@ async fn tenant(pool: &sqlx::PgPool, actor: &Actor, out: &Output, command: Tenan
         }
         TenantCommand::Show { id } => out.tenant(&tenants::show(pool, &tenant_id(&id)?).await.map_err(described)?),
         TenantCommand::Disable { id } => out.tenant(
-            &tenants::update(pool, actor, &tenant_id(&id)?, None, Some(TenantStatus::Disabled))
+            &tenants::update(pool, actor, &tenant_id(&id)?, None, Some(TenantStatus::Disabled), None)
                 .await
                 .map_err(described)?,
         ),
         TenantCommand::Enable { id } => out.tenant(
-            &tenants::update(pool, actor, &tenant_id(&id)?, None, Some(TenantStatus::Active))
+            &tenants::update(pool, actor, &tenant_id(&id)?, None, Some(TenantStatus::Active), None)
                 .await
                 .map_err(described)?,
         ),

@@ -42,6 +42,9 @@ pub struct Tenant {
     pub status: TenantStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The tenant's own rate limit; absent when the default applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimit>,
 }
 
 struct TenantRow {
@@ -50,6 +53,30 @@ struct TenantRow {
     status: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    rate_limit_per_sec: Option<i32>,
+    rate_limit_burst: Option<i32>,
+}
+
+/// A tenant's own request rate limit (token bucket), overriding the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RateLimit {
+    /// Sustained requests per second, 1-100000.
+    pub per_second: u32,
+    /// Requests that may arrive at once above that, 1-100000.
+    pub burst: u32,
+}
+
+impl RateLimit {
+    pub fn from_columns(per_second: Option<i32>, burst: Option<i32>) -> Option<Self> {
+        match (per_second, burst) {
+            (Some(p), Some(b)) if p > 0 && b > 0 => Some(Self {
+                per_second: p as u32,
+                burst: b as u32,
+            }),
+            _ => None,
+        }
+    }
 }
 
 impl From<TenantRow> for Tenant {
@@ -60,6 +87,7 @@ impl From<TenantRow> for Tenant {
             status: TenantStatus::from_db(&r.status),
             created_at: r.created_at,
             updated_at: r.updated_at,
+            rate_limit: RateLimit::from_columns(r.rate_limit_per_sec, r.rate_limit_burst),
         }
     }
 }
@@ -68,7 +96,7 @@ pub async fn insert(db: impl PgExecutor<'_>, id: &TenantId, name: &str) -> Resul
     let row = sqlx::query_as!(
         TenantRow,
         "insert into tenants (id, name) values ($1, $2)
-         returning id, name, status, created_at, updated_at",
+         returning id, name, status, created_at, updated_at, rate_limit_per_sec, rate_limit_burst",
         id.as_str(),
         name
     )
@@ -80,7 +108,7 @@ pub async fn insert(db: impl PgExecutor<'_>, id: &TenantId, name: &str) -> Resul
 pub async fn find(db: impl PgExecutor<'_>, id: &TenantId) -> Result<Option<Tenant>, DbError> {
     let row = sqlx::query_as!(
         TenantRow,
-        "select id, name, status, created_at, updated_at from tenants where id = $1",
+        "select id, name, status, created_at, updated_at, rate_limit_per_sec, rate_limit_burst from tenants where id = $1",
         id.as_str()
     )
     .fetch_optional(db)
@@ -88,24 +116,33 @@ pub async fn find(db: impl PgExecutor<'_>, id: &TenantId) -> Result<Option<Tenan
     Ok(row.map(Into::into))
 }
 
-/// Changes name and/or status; `None` leaves a field as it is.
+/// Changes name, status and/or rate limit; `None` leaves a field as it is
+/// (`Some(None)` clears the rate limit back to the default).
 pub async fn update(
     db: impl PgExecutor<'_>,
     id: &TenantId,
     name: Option<&str>,
     status: Option<TenantStatus>,
+    rate_limit: Option<Option<RateLimit>>,
 ) -> Result<Option<Tenant>, DbError> {
+    let set_limit = rate_limit.is_some();
+    let limit = rate_limit.flatten();
     let row = sqlx::query_as!(
         TenantRow,
         "update tenants
             set name = coalesce($2, name),
                 status = coalesce($3, status),
+                rate_limit_per_sec = case when $4 then $5 else rate_limit_per_sec end,
+                rate_limit_burst = case when $4 then $6 else rate_limit_burst end,
                 updated_at = now()
           where id = $1
-         returning id, name, status, created_at, updated_at",
+         returning id, name, status, created_at, updated_at, rate_limit_per_sec, rate_limit_burst",
         id.as_str(),
         name,
-        status.map(TenantStatus::as_str)
+        status.map(TenantStatus::as_str),
+        set_limit,
+        limit.map(|l| l.per_second as i32),
+        limit.map(|l| l.burst as i32)
     )
     .fetch_optional(db)
     .await?;
@@ -117,6 +154,8 @@ pub struct TenantSnapshot {
     pub id: String,
     pub name: String,
     pub status: String,
+    pub rate_limit_per_sec: Option<i32>,
+    pub rate_limit_burst: Option<i32>,
     pub policy_version: Option<i32>,
     pub policy: Option<serde_json::Value>,
 }
@@ -125,7 +164,7 @@ pub struct TenantSnapshot {
 pub async fn snapshot(db: impl PgExecutor<'_>, only: Option<&TenantId>) -> Result<Vec<TenantSnapshot>, DbError> {
     let rows = sqlx::query_as!(
         TenantSnapshot,
-        r#"select t.id, t.name, t.status,
+        r#"select t.id, t.name, t.status, t.rate_limit_per_sec, t.rate_limit_burst,
                   p.version as "policy_version?", p.document as "policy?"
              from tenants t
              left join lateral (
@@ -144,7 +183,7 @@ pub async fn snapshot(db: impl PgExecutor<'_>, only: Option<&TenantId>) -> Resul
 pub async fn find_for_update(db: impl PgExecutor<'_>, id: &TenantId) -> Result<Option<Tenant>, DbError> {
     let row = sqlx::query_as!(
         TenantRow,
-        "select id, name, status, created_at, updated_at from tenants where id = $1 for update",
+        "select id, name, status, created_at, updated_at, rate_limit_per_sec, rate_limit_burst from tenants where id = $1 for update",
         id.as_str()
     )
     .fetch_optional(db)
@@ -161,7 +200,7 @@ pub async fn list(
 ) -> Result<Vec<Tenant>, DbError> {
     let rows = sqlx::query_as!(
         TenantRow,
-        "select id, name, status, created_at, updated_at from tenants
+        "select id, name, status, created_at, updated_at, rate_limit_per_sec, rate_limit_burst from tenants
           where ($1::text is null or status = $1)
             and ($2::text is null or id > $2)
           order by id
@@ -178,7 +217,7 @@ pub async fn list(
 pub async fn delete(db: impl PgExecutor<'_>, id: &TenantId) -> Result<Option<Tenant>, DbError> {
     let row = sqlx::query_as!(
         TenantRow,
-        "delete from tenants where id = $1 returning id, name, status, created_at, updated_at",
+        "delete from tenants where id = $1 returning id, name, status, created_at, updated_at, rate_limit_per_sec, rate_limit_burst",
         id.as_str()
     )
     .fetch_optional(db)

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::{Actor, ManageError, record_change, validate_name};
-use crate::db::tenants::{self, Tenant, TenantStatus};
+use crate::db::tenants::{self, RateLimit, Tenant, TenantStatus};
 use crate::domain::TenantId;
 
 pub const MAX_PAGE: i64 = 500;
@@ -50,9 +50,18 @@ pub async fn update(
     id: &TenantId,
     name: Option<&str>,
     status: Option<TenantStatus>,
+    rate_limit: Option<Option<RateLimit>>,
 ) -> Result<Tenant, ManageError> {
-    if name.is_none() && status.is_none() {
-        return Err(super::invalid("body", "give at least one of name, status"));
+    if name.is_none() && status.is_none() && rate_limit.is_none() {
+        return Err(super::invalid("body", "give at least one of name, status, rateLimit"));
+    }
+    if let Some(Some(limit)) = rate_limit
+        && !((1..=100_000).contains(&limit.per_second) && (1..=100_000).contains(&limit.burst))
+    {
+        return Err(super::invalid(
+            "rateLimit",
+            "perSecond and burst must be between 1 and 100000",
+        ));
     }
     if let Some(name) = name {
         validate_name("name", name)?;
@@ -61,7 +70,7 @@ pub async fn update(
     let before = tenants::find_for_update(&mut *tx, id)
         .await?
         .ok_or_else(|| not_found(id))?;
-    let after = tenants::update(&mut *tx, id, name, status)
+    let after = tenants::update(&mut *tx, id, name, status, rate_limit)
         .await?
         .ok_or_else(|| not_found(id))?;
     record_change(

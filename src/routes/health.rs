@@ -1,13 +1,22 @@
-//! Liveness.
+//! Liveness, readiness, metrics and the API description.
+
+use std::time::Duration;
 
 use actix_web::http::Method;
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{Access, Route, route};
+use crate::auth::bearer_token;
+use crate::error::{ApiError, ErrorCode};
+use crate::metrics::Snapshot;
+use crate::state::AppState;
 
 pub(crate) fn routes() -> Vec<Route> {
     vec![
         route(Method::GET, "/healthz", Access::Public, web::to(healthz)),
+        route(Method::GET, "/readyz", Access::Public, web::to(readyz)),
+        route(Method::GET, "/metrics", Access::Public, web::to(metrics)),
         route(
             Method::GET,
             "/openapi.json",
@@ -21,4 +30,55 @@ pub(crate) fn routes() -> Vec<Route> {
 #[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, description = "Alive")))]
 pub(crate) async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+/// Ready to serve: the database answers and the access rules are current.
+#[utoipa::path(get, path = "/readyz", tag = "meta", responses(
+    (status = 200, description = "Ready"),
+    (status = 503, description = "Not ready", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
+))]
+pub(crate) async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let database = tokio::time::timeout(Duration::from_secs(2), sqlx::query("select 1").execute(&state.pool))
+        .await
+        .is_ok_and(|r| r.is_ok());
+    let age = state.directory.age();
+    let fresh = age.is_some_and(|a| a <= state.max_staleness);
+    if database && fresh {
+        return Ok(HttpResponse::Ok().json(serde_json::json!({
+            "status": "ready",
+            "directoryAgeSeconds": age.map(|a| a.as_secs_f64()),
+        })));
+    }
+    let why = match (database, fresh) {
+        (false, false) => "the database is unreachable and the access rules are stale",
+        (false, true) => "the database is unreachable",
+        _ => "the access rules are stale",
+    };
+    Err(ApiError::new(ErrorCode::ServiceUnavailable, why).with_retry_after(5))
+}
+
+/// Prometheus metrics (text format). Requires `LOGWARD_METRICS_TOKEN` as a
+/// bearer token when that is set.
+#[utoipa::path(get, path = "/metrics", tag = "meta", responses(
+    (status = 200, description = "Prometheus text exposition", content_type = "text/plain"),
+    (status = 401, description = "LOGWARD_METRICS_TOKEN is set and was not given", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
+))]
+pub(crate) async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if let Some(required) = &state.metrics_token {
+        let token = bearer_token(req.headers().get(AUTHORIZATION))?;
+        if !required.verify(token) {
+            return Err(ApiError::unauthenticated("the metrics token is required"));
+        }
+    }
+    let body = state.metrics.render(Snapshot {
+        directory_age: state.directory.age().unwrap_or(Duration::MAX),
+        directory_reloads: state.directory.reloads(),
+        audit_buffered: state.audit.buffered(),
+        audit_dropped: state.audit.dropped(),
+        tails_open: state.tails.open(),
+        tail_pollers: state.tails.active_pollers(),
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(body))
 }

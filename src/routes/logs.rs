@@ -16,7 +16,7 @@ use std::time::Instant;
 use actix_web::http::Method;
 use actix_web::http::header::ACCEPT;
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use crate::audit::AuditEvent;
@@ -24,6 +24,7 @@ use crate::auth::TenantPrincipal;
 use crate::auth::extractor::request_id;
 use crate::domain::{Action, Decision};
 use crate::error::ApiError;
+use crate::request_log::LoggedDecision;
 use crate::state::AppState;
 
 /// Handlers read path segments by position (`path_segment`), following these patterns.
@@ -226,6 +227,8 @@ fn record(
         (None, Err(_)) => ("deny", "invalid_request"),
         (None, Ok(_)) => ("deny", "not_evaluated"),
     };
+    state.metrics.decision(action.iam_name(), decision, reason);
+    req.extensions_mut().insert(LoggedDecision(reason));
     state.audit.record(AuditEvent {
         at: chrono::Utc::now(),
         kind: "data",

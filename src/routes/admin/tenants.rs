@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{actor, refresh_tenant, tenant_id};
 use crate::auth::AdminPrincipal;
-use crate::db::tenants::{Tenant, TenantStatus};
+use crate::db::tenants::{RateLimit, Tenant, TenantStatus};
 use crate::domain::TenantId;
 use crate::error::ApiError;
 use crate::manage::tenants as manage;
@@ -21,11 +21,20 @@ pub struct CreateTenant {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateTenant {
     name: Option<String>,
+    /// `{"perSecond", "burst"}` to override the default rate limit, `null` to go back to it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<RateLimit>)]
+    rate_limit: Option<Option<RateLimit>>,
     #[schema(value_type = Option<String>, example = "disabled")]
     status: Option<TenantStatus>,
+}
+
+/// Tells a field given as `null` (`Some(None)`) from one left out (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<RateLimit>>, D::Error> {
+    Option::<RateLimit>::deserialize(d).map(Some)
 }
 
 #[derive(Serialize)]
@@ -117,6 +126,7 @@ pub async fn update(
         &id,
         body.name.as_deref(),
         body.status,
+        body.rate_limit,
     )
     .await?;
     refresh_tenant(&state, &id).await;

@@ -1,0 +1,242 @@
+//! Prometheus metrics (`GET /metrics`). Counters and histograms are updated
+//! where things happen; gauges that describe state (cache age, audit buffer,
+//! open tails) are read when scraped.
+
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub route: String,
+    pub method: String,
+    pub status: u16,
+    pub tenant: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OperationLabels {
+    pub operation: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct UpstreamErrorLabels {
+    pub operation: String,
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DecisionLabels {
+    pub action: String,
+    pub decision: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResultLabels {
+    pub result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LimitLabels {
+    pub scope: String,
+    pub tenant: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TenantLabels {
+    pub tenant: String,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub requests: Family<RequestLabels, Counter>,
+    pub request_seconds: Family<RouteLabels, Histogram>,
+    pub upstream_seconds: Family<OperationLabels, Histogram>,
+    pub upstream_errors: Family<UpstreamErrorLabels, Counter>,
+    pub upstream_inflight: Gauge,
+    pub decisions: Family<DecisionLabels, Counter>,
+    pub directory_reloads: Family<ResultLabels, Counter>,
+    directory_age_seconds: Gauge<f64, AtomicU64>,
+    pub rate_limited: Family<LimitLabels, Counter>,
+    /// Remaining burst capacity of each tenant's bucket, as of its last request.
+    pub rate_limit_remaining: Family<TenantLabels, Gauge>,
+    audit_buffered: Gauge,
+    audit_dropped: Counter,
+    tails_open: Gauge,
+    tail_pollers: Gauge,
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.5 ms .. ~33 s
+    Histogram::new(exponential_buckets(0.0005, 2.0, 17))
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("logward");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests by route, method, status and tenant",
+            requests.clone(),
+        );
+        let request_seconds =
+            Family::<RouteLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer a request",
+            request_seconds.clone(),
+        );
+        let upstream_seconds =
+            Family::<OperationLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        registry.register(
+            "upstream_duration_seconds",
+            "Time of CloudWatch Logs calls",
+            upstream_seconds.clone(),
+        );
+        let upstream_errors = Family::<UpstreamErrorLabels, Counter>::default();
+        registry.register(
+            "upstream_errors",
+            "Failed CloudWatch Logs calls by kind",
+            upstream_errors.clone(),
+        );
+        let upstream_inflight = Gauge::default();
+        registry.register(
+            "upstream_inflight",
+            "CloudWatch Logs calls in flight",
+            upstream_inflight.clone(),
+        );
+        let decisions = Family::<DecisionLabels, Counter>::default();
+        registry.register(
+            "decisions",
+            "Authorization decisions by action, outcome and reason",
+            decisions.clone(),
+        );
+        let directory_reloads = Family::<ResultLabels, Counter>::default();
+        registry.register(
+            "directory_reloads",
+            "Tenant directory reloads from the database",
+            directory_reloads.clone(),
+        );
+        let directory_age_seconds = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "directory_age_seconds",
+            "Seconds since the tenant directory was last confirmed current",
+            directory_age_seconds.clone(),
+        );
+        let rate_limited = Family::<LimitLabels, Counter>::default();
+        registry.register("rate_limited", "Requests refused by a rate limit", rate_limited.clone());
+        let rate_limit_remaining = Family::<TenantLabels, Gauge>::default();
+        registry.register(
+            "rate_limit_remaining",
+            "Requests a tenant may still burst before its limit applies",
+            rate_limit_remaining.clone(),
+        );
+        let audit_buffered = Gauge::default();
+        registry.register(
+            "audit_buffered",
+            "Audit events waiting to be written",
+            audit_buffered.clone(),
+        );
+        let audit_dropped = Counter::default();
+        registry.register(
+            "audit_dropped",
+            "Audit events dropped because the buffer was full",
+            audit_dropped.clone(),
+        );
+        let tails_open = Gauge::default();
+        registry.register("tails_open", "Open live tails", tails_open.clone());
+        let tail_pollers = Gauge::default();
+        registry.register(
+            "tail_pollers",
+            "Upstream pollers serving live tails",
+            tail_pollers.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            request_seconds,
+            upstream_seconds,
+            upstream_errors,
+            upstream_inflight,
+            decisions,
+            directory_reloads,
+            directory_age_seconds,
+            rate_limited,
+            rate_limit_remaining,
+            audit_buffered,
+            audit_dropped,
+            tails_open,
+            tail_pollers,
+        }
+    }
+
+    pub fn decision(&self, action: &str, decision: &str, reason: &str) {
+        self.decisions
+            .get_or_create(&DecisionLabels {
+                action: action.to_owned(),
+                decision: decision.to_owned(),
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Prometheus text with the state gauges brought up to date.
+    pub fn render(&self, snapshot: Snapshot) -> String {
+        self.directory_age_seconds
+            .set(snapshot.directory_age.as_secs_f64().min(1e12));
+        for (result, total) in [
+            ("ok", snapshot.directory_reloads.0),
+            ("failed", snapshot.directory_reloads.1),
+        ] {
+            let counter = self.directory_reloads.get_or_create(&ResultLabels {
+                result: result.to_owned(),
+            });
+            let seen = counter.get();
+            if total > seen {
+                counter.inc_by(total - seen);
+            }
+        }
+        self.audit_buffered.set(snapshot.audit_buffered as i64);
+        let dropped = self.audit_dropped.get();
+        if snapshot.audit_dropped > dropped {
+            self.audit_dropped.inc_by(snapshot.audit_dropped - dropped);
+        }
+        self.tails_open.set(snapshot.tails_open as i64);
+        self.tail_pollers.set(snapshot.tail_pollers as i64);
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            return String::new();
+        }
+        out
+    }
+}
+
+/// State read at scrape time.
+pub struct Snapshot {
+    pub directory_age: Duration,
+    /// (successful, failed) reloads so far.
+    pub directory_reloads: (u64, u64),
+    pub audit_buffered: usize,
+    pub audit_dropped: u64,
+    pub tails_open: usize,
+    pub tail_pollers: usize,
+}

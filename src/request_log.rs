@@ -1,0 +1,92 @@
+//! The outermost middleware: assigns the request id (a sane client-supplied
+//! `X-Request-Id` is kept), writes one log line per request (id, method, path,
+//! status, latency, tenant, principal, decision; never credentials or query
+//! strings), and counts the request in the metrics.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, web};
+
+use crate::auth::extractor::{LoggedPrincipal, RequestId};
+use crate::metrics::{RequestLabels, RouteLabels};
+use crate::state::AppState;
+
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The authorization outcome of a request, for its log line.
+#[derive(Debug, Clone, Copy)]
+pub struct LoggedDecision(pub &'static str);
+
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let id = request_id_from(req.headers().get(&X_REQUEST_ID));
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let mut res = next.call(req).await?;
+    let elapsed = started.elapsed();
+    let (who, decision, route) = {
+        let request = res.request();
+        let extensions = request.extensions();
+        (
+            extensions.get::<LoggedPrincipal>().cloned(),
+            extensions.get::<LoggedDecision>().copied(),
+            request.match_pattern().unwrap_or_else(|| "unmatched".to_owned()),
+        )
+    };
+    let status = res.status().as_u16();
+    tracing::info!(
+        request_id = %id,
+        method = %method,
+        path = %path,
+        status,
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        tenant = who.as_ref().and_then(|w| w.tenant.as_deref()),
+        principal = who.as_ref().map(|w| w.principal.as_str()),
+        decision = decision.map(|d| d.0),
+        "request"
+    );
+    if let Some(state) = state {
+        state
+            .metrics
+            .requests
+            .get_or_create(&RequestLabels {
+                route: route.clone(),
+                method: method.to_string(),
+                status,
+                tenant: who.and_then(|w| w.tenant).unwrap_or_default(),
+            })
+            .inc();
+        state
+            .metrics
+            .request_seconds
+            .get_or_create(&RouteLabels { route })
+            .observe(elapsed.as_secs_f64());
+    }
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(X_REQUEST_ID.clone(), value);
+    }
+    Ok(res)
+}
+
+/// Honours a sane client-supplied request id, otherwise makes one.
+fn request_id_from(header: Option<&HeaderValue>) -> String {
+    header
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
