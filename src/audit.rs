@@ -161,11 +161,22 @@ async fn flush(pool: &PgPool, pending: &mut Vec<AuditEvent>) {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "audit batch refused; inserting row by row");
-                for event in pending.drain(..n).collect::<Vec<_>>() {
-                    if let Err(e) = crate::db::audit::insert_batch(pool, std::slice::from_ref(&event)).await {
-                        tracing::error!(error = %e, action = %event.action, "audit row refused by the database; dropped");
+                let mut i = 0;
+                while i < n {
+                    match crate::db::audit::insert_batch(pool, std::slice::from_ref(&pending[i])).await {
+                        Ok(()) => i += 1,
+                        // The database went away meanwhile: keep the rest for later.
+                        Err(crate::db::DbError::Unavailable(_)) => {
+                            pending.drain(..i);
+                            return;
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, action = %pending[i].action, "audit row refused by the database; dropped");
+                            i += 1;
+                        }
                     }
                 }
+                pending.drain(..n);
             }
         }
     }

@@ -44,7 +44,12 @@ impl From<sqlx::Error> for DbError {
     fn from(err: sqlx::Error) -> Self {
         match &err {
             sqlx::Error::RowNotFound => DbError::NotFound,
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => DbError::Unavailable(err),
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed => DbError::Unavailable(err),
             sqlx::Error::Database(db) if db.is_unique_violation() => DbError::Conflict(match db.constraint() {
                 Some("tenants_pkey") => "a tenant with this id already exists".to_owned(),
                 Some(other) => format!("conflicts with an existing record ({other})"),

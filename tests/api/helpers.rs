@@ -221,8 +221,15 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
 /// Like [`spawn_app_with`], with the gateway's SDK client pointed at `endpoint`.
 pub async fn spawn_app_against(endpoint: &str, extra: &[(&str, &str)]) -> TestApp {
     let database_url = fresh_database().await;
+    spawn_app_on(&database_url, &database_url, endpoint, extra).await
+}
+
+/// A gateway whose database URL is `app_db` (maybe through a proxy), with the
+/// test's own pool on `direct_db`.
+pub async fn spawn_app_on(app_db: &str, direct_db: &str, endpoint: &str, extra: &[(&str, &str)]) -> TestApp {
+    let database_url = direct_db.to_owned();
     let mut pairs: Vec<(&str, &str)> = vec![
-        ("LOGWARD_DATABASE_URL", &database_url),
+        ("LOGWARD_DATABASE_URL", app_db),
         ("LOGWARD_LISTEN", "127.0.0.1:0"),
         ("LOGWARD_ADMIN_TOKEN", ADMIN_TOKEN),
         ("LOGWARD_JWT_HS256_SECRET", HS_SECRET),

@@ -16,6 +16,7 @@ mod health;
 mod helpers;
 mod jwt;
 mod me;
+mod operations;
 mod policy_versions;
 pub mod read_surface;
 mod routes;
