@@ -112,6 +112,7 @@ env -i PATH="$PATH" \
     LOGWARD_RATE_LIMIT_PER_SEC=100000 LOGWARD_RATE_LIMIT_BURST=100000 \
     LOGWARD_KEY_RATE_LIMIT_PER_SEC=100000 LOGWARD_KEY_RATE_LIMIT_BURST=100000 \
     LOGWARD_UPSTREAM_MAX_INFLIGHT=4096 \
+    LOGWARD_WORKERS="${LOGWARD_WORKERS:-$(nproc)}" \
     LOGWARD_LOG_FORMAT=json LOGWARD_LOG=info \
     AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench \
     AWS_ENDPOINT_URL_CLOUDWATCH_LOGS="http://127.0.0.1:$STUB_PORT" \
@@ -175,8 +176,18 @@ HEADER='| scenario | req/s | p50 ms | p99 ms | p99.9 ms | CPU s / 1000 req | pea
     run "b-nginx-proxy" "http://127.0.0.1:$NGINX_PORT/" "" "" "${NGINX_PIDS[@]}"
     xacts() { psql -h 127.0.0.1 -U postgres -tAc "select xact_commit + xact_rollback from pg_stat_database where datname = 'logward_bench'"; }
     X_BEFORE="$(xacts)"
+    if [[ -n "${PROFILE:-}" ]]; then
+        # PROFILE=1: a flat CPU profile of logward during scenario c (perf, software clock).
+        perf record -F 499 -o "$WORK/perf.data" -p "$LW_PID" -- sleep "$((DURATION + 2))" >/dev/null 2>&1 &
+        PERF_PID=$!
+    fi
     run "c-logward-hs256" "$LW$READ_PATH" "$HS_TOKEN" "" "$LW_PID"
     X_AFTER="$(xacts)"
+    if [[ -n "${PROFILE:-}" ]]; then
+        wait "$PERF_PID" || true
+        { perf report -i "$WORK/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null || true; } |
+            grep -v '^#' | sed -e 's/[[:space:]]*-[[:space:]]*-[[:space:]]*$//' -e '/^$/d' | head -80 >"$REPO/bench/last-profile.txt" || true
+    fi
     run "d-logward-rs256" "$LW$READ_PATH" "$RS_TOKEN" "" "$LW_PID"
     run "e-logward-api-key" "$LW$READ_PATH" "$API_KEY" "" "$LW_PID"
     run "f-logward-denied" "$LW$DENIED_PATH" "$HS_TOKEN" "" "$LW_PID"

@@ -9,8 +9,16 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 const EVENTS: &str = r#"{"events":[{"timestamp":1764000000000,"message":"GET /index.html 200 0.004","ingestionTime":1764000000100},{"timestamp":1764000000001,"message":"GET /app.js 200 0.002","ingestionTime":1764000000100}],"nextForwardToken":"f/00000000000000000000000000000000000000000000000000000001","nextBackwardToken":"b/00000000000000000000000000000000000000000000000000000000"}"#;
 
 async fn answer(req: HttpRequest) -> HttpResponse {
-    let target = req.headers().get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let body = if target.ends_with(".GetLogEvents") { EVENTS } else { "{}" };
+    let target = req
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let body = if target.ends_with(".GetLogEvents") {
+        EVENTS
+    } else {
+        "{}"
+    };
     HttpResponse::Ok().content_type("application/x-amz-json-1.1").body(body)
 }
 

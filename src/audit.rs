@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::PgPool;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 pub use crate::db::audit::AuditEvent;
 
@@ -18,12 +18,16 @@ const MAX_BATCH: usize = 500;
 #[derive(Clone, Debug)]
 pub struct AuditSink {
     tx: mpsc::Sender<AuditEvent>,
+    half_full: Arc<Notify>,
     dropped: Arc<AtomicU64>,
 }
 
 impl AuditSink {
     pub fn record(&self, mut event: AuditEvent) {
         sanitize(&mut event);
+        if self.tx.capacity() * 2 < self.tx.max_capacity() {
+            self.half_full.notify_one();
+        }
         if let Err(mpsc::error::TrySendError::Full(_) | mpsc::error::TrySendError::Closed(_)) = self.tx.try_send(event)
         {
             let total = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
@@ -61,14 +65,27 @@ pub fn start(pool: PgPool, capacity: usize, flush_every: Duration) -> (AuditSink
     let (tx, rx) = mpsc::channel(capacity);
     let (stop_tx, stop_rx) = oneshot::channel();
     let dropped = Arc::new(AtomicU64::new(0));
-    let done = tokio::spawn(run(pool, rx, stop_rx, capacity, flush_every, dropped.clone()));
-    (AuditSink { tx, dropped }, AuditWriter { stop: stop_tx, done })
+    let half_full = Arc::new(Notify::new());
+    let done = tokio::spawn(run(
+        pool,
+        rx,
+        stop_rx,
+        half_full.clone(),
+        capacity,
+        flush_every,
+        dropped.clone(),
+    ));
+    (
+        AuditSink { tx, half_full, dropped },
+        AuditWriter { stop: stop_tx, done },
+    )
 }
 
 async fn run(
     pool: PgPool,
     mut rx: mpsc::Receiver<AuditEvent>,
     mut stop: oneshot::Receiver<()>,
+    half_full: Arc<Notify>,
     capacity: usize,
     flush_every: Duration,
     dropped: Arc<AtomicU64>,
@@ -76,19 +93,18 @@ async fn run(
     let mut pending: Vec<AuditEvent> = Vec::new();
     let mut ticker = tokio::time::interval(flush_every);
     loop {
+        // The writer wakes on its timer or when the queue is half full, never
+        // per event: a wake-up per request would cost every request a
+        // cross-thread hand-off.
         tokio::select! {
-            received = rx.recv() => match received {
-                Some(event) => {
-                    pending.push(event);
-                    if pending.len() >= MAX_BATCH {
-                        flush(&pool, &mut pending).await;
-                    }
-                }
-                None => break,
-            },
-            _ = ticker.tick() => flush(&pool, &mut pending).await,
+            _ = ticker.tick() => {}
+            _ = half_full.notified() => {}
             _ = &mut stop => break,
         }
+        while let Ok(event) = rx.try_recv() {
+            pending.push(event);
+        }
+        flush(&pool, &mut pending).await;
         // Bound what is held while the database is away.
         if pending.len() > capacity {
             let excess = pending.len() - capacity;

@@ -31,6 +31,8 @@ fn invalid(var: &str, message: impl Into<String>) -> ConfigError {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
+    /// HTTP worker threads (each a single-threaded event loop).
+    pub workers: usize,
     pub tls: Option<TlsSettings>,
     pub database: DatabaseSettings,
     pub jwt: JwtSettings,
@@ -123,6 +125,7 @@ pub struct LogSettings {
 /// Every variable the gateway reads, for the TOML key check and the docs.
 pub const VARIABLES: &[&str] = &[
     "LOGWARD_LISTEN",
+    "LOGWARD_WORKERS",
     "LOGWARD_TLS_CERT",
     "LOGWARD_TLS_KEY",
     "LOGWARD_DATABASE_URL",
@@ -372,8 +375,10 @@ impl Settings {
                 ));
             }
         };
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as u64;
         Ok(Self {
             listen,
+            workers: src.ranged("LOGWARD_WORKERS", cores, 1, 256)? as usize,
             tls,
             database,
             jwt,

@@ -22,9 +22,20 @@ type Bucket = RateLimiter<NotKeyed, InMemoryState, DefaultClock, StateInformatio
 pub struct RateLimits {
     tenant_default: RateLimit,
     key_default: RateLimit,
-    tenants: Mutex<HashMap<String, (RateLimit, Arc<Bucket>)>>,
+    tenants: Mutex<HashMap<String, TenantBucket>>,
     keys: Mutex<HashMap<String, Arc<Bucket>>>,
     metrics: Arc<Metrics>,
+    /// One clock: creating one calibrates it, far too slow per request.
+    clock: DefaultClock,
+}
+
+/// A tenant's bucket with the limit it was made for and its metrics gauge,
+/// looked up once so that a request allocates nothing here.
+#[derive(Clone)]
+struct TenantBucket {
+    limit: RateLimit,
+    bucket: Arc<Bucket>,
+    remaining: prometheus_client::metrics::gauge::Gauge,
 }
 
 /// Which limit refused a request, and when to try again.
@@ -34,10 +45,11 @@ pub struct Limited {
     pub retry_after: Duration,
 }
 
-fn bucket(limit: RateLimit) -> Arc<Bucket> {
+fn bucket(limit: RateLimit, clock: &DefaultClock) -> Arc<Bucket> {
     let per_second = NonZeroU32::new(limit.per_second).unwrap_or(NonZeroU32::MIN);
     let burst = NonZeroU32::new(limit.burst).unwrap_or(NonZeroU32::MIN);
-    Arc::new(RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)).with_middleware())
+    let quota = Quota::per_second(per_second).allow_burst(burst);
+    Arc::new(RateLimiter::direct_with_clock(quota, clock.clone()).with_middleware())
 }
 
 impl RateLimits {
@@ -48,27 +60,37 @@ impl RateLimits {
             tenants: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),
             metrics,
+            clock: DefaultClock::default(),
         }
     }
 
-    fn tenant_bucket(&self, tenant: &str, own: Option<RateLimit>) -> Arc<Bucket> {
+    fn tenant_bucket(&self, tenant: &str, own: Option<RateLimit>) -> TenantBucket {
         let limit = own.unwrap_or(self.tenant_default);
         let mut tenants = self.tenants.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match tenants.get(tenant) {
-            Some((current, b)) if *current == limit => b.clone(),
-            _ => {
-                let b = bucket(limit);
-                tenants.insert(tenant.to_owned(), (limit, b.clone()));
-                b
-            }
+        if let Some(b) = tenants.get(tenant)
+            && b.limit == limit
+        {
+            return b.clone();
         }
+        let b = TenantBucket {
+            limit,
+            bucket: bucket(limit, &self.clock),
+            remaining: self.metrics.rate_limit_remaining.get_or_create_owned(&TenantLabels {
+                tenant: tenant.to_owned(),
+            }),
+        };
+        tenants.insert(tenant.to_owned(), b.clone());
+        b
     }
 
     fn key_bucket(&self, key: &str) -> Arc<Bucket> {
         let mut keys = self.keys.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        keys.entry(key.to_owned())
-            .or_insert_with(|| bucket(self.key_default))
-            .clone()
+        if let Some(b) = keys.get(key) {
+            return b.clone();
+        }
+        let b = bucket(self.key_default, &self.clock);
+        keys.insert(key.to_owned(), b.clone());
+        b
     }
 
     /// Takes one request from the tenant's bucket and, for API keys, the key's.
@@ -86,14 +108,12 @@ impl RateLimits {
                 retry_after: wait,
             }
         };
-        let now = DefaultClock::default().now();
-        match self.tenant_bucket(tenant, own).check() {
+        let now = self.clock.now();
+        let tenant_bucket = self.tenant_bucket(tenant, own);
+        match tenant_bucket.bucket.check() {
             Ok(snapshot) => {
-                self.metrics
-                    .rate_limit_remaining
-                    .get_or_create(&TenantLabels {
-                        tenant: tenant.to_owned(),
-                    })
+                tenant_bucket
+                    .remaining
                     .set(i64::from(snapshot.remaining_burst_capacity()));
             }
             Err(not_until) => return Err(refused("tenant", not_until.wait_time_from(now))),

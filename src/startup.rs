@@ -167,6 +167,7 @@ impl Application {
                 .default_service(web::to(crate::routes::route_not_found))
                 .wrap(actix_web::middleware::from_fn(crate::request_log::observe))
         })
+        .workers(settings.workers)
         .disable_signals()
         .shutdown_timeout(settings.shutdown_grace.as_secs());
         let server = match &settings.tls {

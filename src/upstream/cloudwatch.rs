@@ -5,6 +5,7 @@ use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_cloudwatchlogs::Client;
+use aws_sdk_cloudwatchlogs::config::StalledStreamProtectionConfig;
 use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatchlogs::types::{OrderBy, QueryLanguage};
 use futures_util::future::BoxFuture;
@@ -27,6 +28,9 @@ impl CloudWatchUpstream {
                     .build(),
             )
             .retry_config(RetryConfig::standard().with_max_attempts(settings.max_attempts))
+            // Responses are small JSON pages bounded by the operation timeout;
+            // the per-request throughput monitor only costs timers here.
+            .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
             .build();
         Self {
             client: Client::from_conf(config),
