@@ -217,3 +217,39 @@ async fn a_resumed_tail_catches_up_from_last_event_id() {
         "the event named by Last-Event-ID is not repeated: {got}"
     );
 }
+
+#[tokio::test]
+async fn a_resumed_group_tail_catches_up_from_last_event_id() {
+    let w = world_with(&[]).await;
+    let group = w.g("shared");
+    let path = format!("/v1/log-groups/{}/tail?logStreamNames=acme%2F1", enc(&group));
+    let mut tail = Sse::open(&w, &hs_token("acme"), &path).await;
+    tail.until(": connected", Duration::from_secs(5)).await;
+    put(&w, &group, "acme/1", "group before the gap").await;
+    let got = tail.until("group before the gap", Duration::from_secs(15)).await;
+    let last_id = got
+        .lines()
+        .rfind(|l| l.starts_with("id: "))
+        .unwrap()
+        .trim_start_matches("id: ")
+        .to_owned();
+    drop(tail);
+
+    put(&w, &group, "acme/1", "group during the gap").await;
+    let response = w
+        .app
+        .client
+        .get(format!("{}{path}", w.app.address))
+        .bearer_auth(hs_token("acme"))
+        .header("last-event-id", &last_id)
+        .send()
+        .await
+        .unwrap();
+    let mut resumed = Sse {
+        response,
+        buffer: String::new(),
+    };
+    let got = resumed.until("group during the gap", Duration::from_secs(15)).await;
+    assert!(!got.contains("group before the gap"), "{got}");
+    assert!(!got.contains("globex"), "{got}");
+}

@@ -229,6 +229,57 @@ async fn open_stream_tail(
     Ok(sse_response(Tail::new(rx, poller, slot, recheck, pending, sent, None)))
 }
 
+/// Events of a group selection since `since` (one page), for a resumed tail;
+/// each is re-authorized by stream, and the one named `last_id` is skipped.
+async fn group_catch_up(
+    state: &AppState,
+    principal: &TenantPrincipal,
+    selection: &super::filter::FilterQuery,
+    since: i64,
+    last_id: &str,
+) -> Result<(VecDeque<Bytes>, HashSet<String>), ApiError> {
+    let page = state
+        .upstream
+        .filter_log_events(crate::upstream::FilterLogEventsRequest {
+            group: selection.group.clone(),
+            streams: selection.streams.clone(),
+            filter_pattern: selection.filter_pattern.clone(),
+            start_time: Some(since),
+            end_time: None,
+            limit: Some(1000),
+            next_token: None,
+        })
+        .await?;
+    let mut pending = VecDeque::new();
+    let mut sent = HashSet::new();
+    let mut events = page.events;
+    events.sort_by_key(|e| e.timestamp);
+    for e in events {
+        let (Some(event_id), Some(timestamp)) = (e.event_id.as_deref(), e.timestamp) else {
+            continue;
+        };
+        let id = format!("{timestamp}-{event_id}");
+        if id == last_id
+            || !super::filter::visible(
+                state,
+                principal,
+                Action::FilterLogEvents,
+                selection,
+                e.log_stream_name.as_deref(),
+            )
+        {
+            continue;
+        }
+        let data = serde_json::json!({
+            "logStreamName": e.log_stream_name, "timestamp": e.timestamp, "message": e.message,
+            "ingestionTime": e.ingestion_time, "eventId": e.event_id,
+        });
+        pending.push_back(sse_event(&id, &data.to_string()));
+        sent.insert(id);
+    }
+    Ok((pending, sent))
+}
+
 async fn open_group_tail(
     req: &HttpRequest,
     principal: &TenantPrincipal,
@@ -262,6 +313,10 @@ async fn open_group_tail(
         filter_pattern: selection.filter_pattern.clone(),
     });
     let rx = poller.subscribe();
+    let (pending, sent) = match last_event_timestamp(req) {
+        Some((since, last_id)) => group_catch_up(state, principal, &selection, since, &last_id).await?,
+        None => (VecDeque::new(), HashSet::new()),
+    };
     let recheck = Recheck {
         state: state.clone(),
         principal: principal.clone(),
@@ -273,8 +328,8 @@ async fn open_group_tail(
         poller,
         slot,
         recheck,
-        VecDeque::new(),
-        HashSet::new(),
+        pending,
+        sent,
         Some(selection.group),
     )))
 }
