@@ -48,6 +48,8 @@ pub struct Settings {
     pub max_tails_per_tenant: usize,
     /// How often open tails re-check authorization (at most 10 s).
     pub tail_recheck: Duration,
+    /// Upstream pollers (distinct tailed streams or group selections) per instance.
+    pub max_tail_pollers: usize,
     /// Past this age without a successful directory refresh, data-plane
     /// requests fail closed with 503.
     pub max_staleness: Duration,
@@ -144,6 +146,7 @@ pub const VARIABLES: &[&str] = &[
     "LOGWARD_MAX_QUERIES_PER_TENANT",
     "LOGWARD_MAX_TAILS_PER_TENANT",
     "LOGWARD_TAIL_RECHECK_SECS",
+    "LOGWARD_MAX_TAIL_POLLERS",
     "LOGWARD_MAX_STALENESS_SECS",
     "LOGWARD_RATE_LIMIT_PER_SEC",
     "LOGWARD_RATE_LIMIT_BURST",
@@ -389,6 +392,7 @@ impl Settings {
             max_tails_per_tenant: src.ranged("LOGWARD_MAX_TAILS_PER_TENANT", 10, 1, 10_000)? as usize,
             tail_recheck: Duration::from_secs(src.ranged("LOGWARD_TAIL_RECHECK_SECS", 5, 1, 10)?),
             max_staleness,
+            max_tail_pollers: src.ranged("LOGWARD_MAX_TAIL_POLLERS", 50, 1, 10_000)? as usize,
             tenant_rate_limit: RateLimit {
                 per_second: src.ranged("LOGWARD_RATE_LIMIT_PER_SEC", 50, 1, 100_000)? as u32,
                 burst: src.ranged("LOGWARD_RATE_LIMIT_BURST", 100, 1, 100_000)? as u32,

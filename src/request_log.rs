@@ -60,7 +60,11 @@ pub async fn observe(
             .requests
             .get_or_create(&RequestLabels {
                 route: route.clone(),
-                method: method.to_string(),
+                // Clients choose the method: unknown ones share one label.
+                method: match method.as_str() {
+                    m @ ("GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS") => m.to_owned(),
+                    _ => "OTHER".to_owned(),
+                },
                 status,
                 tenant: who.and_then(|w| w.tenant).unwrap_or_default(),
             })

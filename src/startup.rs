@@ -125,7 +125,7 @@ impl Application {
                 TokenKey::random().context("generating a paging-token key")?
             }
         };
-        let tails = TailHub::new(upstream.clone());
+        let tails = TailHub::new(upstream.clone(), settings.max_tail_pollers);
         let state_pool = pool.clone();
         let state = web::Data::new(AppState {
             pool,

@@ -66,6 +66,8 @@ impl Poller {
 
 pub struct TailHub {
     upstream: SharedUpstream,
+    /// Pollers this instance runs at most: each costs upstream quota.
+    max_pollers: usize,
     pollers: Mutex<HashMap<TailKey, Weak<Poller>>>,
     open: Mutex<HashMap<String, usize>>,
     polls: Arc<AtomicU64>,
@@ -91,9 +93,10 @@ impl Drop for TailSlot {
 }
 
 impl TailHub {
-    pub fn new(upstream: SharedUpstream) -> Arc<Self> {
+    pub fn new(upstream: SharedUpstream, max_pollers: usize) -> Arc<Self> {
         Arc::new(Self {
             upstream,
+            max_pollers,
             pollers: Mutex::new(HashMap::new()),
             open: Mutex::new(HashMap::new()),
             polls: Arc::new(AtomicU64::new(0)),
@@ -115,12 +118,16 @@ impl TailHub {
         })
     }
 
-    /// The poller for `key`, started if none is running.
-    pub fn poller(&self, key: TailKey) -> Arc<Poller> {
+    /// The poller for `key`, started if none is running; `None` when this
+    /// instance already runs as many pollers as it may.
+    pub fn poller(&self, key: TailKey) -> Option<Arc<Poller>> {
         let mut pollers = self.pollers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         pollers.retain(|_, p| p.strong_count() > 0);
         if let Some(p) = pollers.get(&key).and_then(Weak::upgrade) {
-            return p;
+            return Some(p);
+        }
+        if pollers.len() >= self.max_pollers {
+            return None;
         }
         let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
         // The start is fixed now, before the first subscriber gets its answer,
@@ -136,7 +143,7 @@ impl TailHub {
         ));
         let poller = Arc::new(Poller { tx, task });
         pollers.insert(key, Arc::downgrade(&poller));
-        poller
+        Some(poller)
     }
 
     /// Tails open now, all tenants.
@@ -179,7 +186,13 @@ async fn poll(
     start_ms: i64,
 ) {
     let mut cursor = Cursor::starting_at(start_ms);
-    let mut delay = FIRST_DELAY;
+    // Group polls use FilterLogEvents, whose account quota is small (about
+    // 5 per second): they never poll faster than once a second.
+    let floor = match key {
+        TailKey::Stream { .. } => FIRST_DELAY,
+        TailKey::Group { .. } => Duration::from_secs(1),
+    };
+    let mut delay = floor;
     loop {
         polls.fetch_add(1, Ordering::Relaxed);
         let fetched = match &key {
@@ -196,7 +209,7 @@ async fn poll(
                     // No receivers at this instant is fine; the next may come.
                     let _ = tx.send(e);
                 }
-                FIRST_DELAY
+                floor
             }
             Ok(_) => (delay * 3 / 2).min(MAX_IDLE_DELAY),
             Err(e) => {

@@ -23,8 +23,12 @@ pub enum QueryError {
     Length,
     #[error("must not contain NUL characters")]
     Nul,
-    #[error("has an unterminated string or regex literal")]
+    #[error("has an unterminated string literal")]
     Unterminated,
+    #[error("may contain line breaks only as \\n (no \\r or other control characters)")]
+    Control,
+    #[error("may use non-ASCII characters only inside string literals")]
+    NonAscii,
     #[error("must not use the SOURCE command: the log groups are given in logGroupNames")]
     Source,
     #[error("must not name log groups ({0}): they are given in logGroupNames")]
@@ -39,7 +43,20 @@ pub fn check_query(query: &str) -> Result<(), QueryError> {
     if query.contains('\0') {
         return Err(QueryError::Nul);
     }
+    // Only `\n` and `\t` may break or space a query: other line breaks (`\r`,
+    // U+2028, ...) could end a comment for CloudWatch but not for this check.
+    if query
+        .chars()
+        .any(|c| (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}'))
+    {
+        return Err(QueryError::Control);
+    }
     let code = strip_literals(query)?;
+    // Case folding outside ASCII (`ſ` → `S`) could turn a word into SOURCE
+    // for CloudWatch without this check noticing.
+    if !code.is_ascii() {
+        return Err(QueryError::NonAscii);
+    }
     // Commands are separated by `|`; be strict and treat line breaks alike.
     for command in code.split(['|', '\n', '\r']) {
         let first = command.split_whitespace().next().unwrap_or("");
@@ -57,27 +74,19 @@ pub fn check_query(query: &str) -> Result<(), QueryError> {
     Ok(())
 }
 
-/// The query with string and regex literals and `#` comments blanked out, so
-/// that only code is inspected.
+/// The query with string literals and `#` comments blanked out, so that only
+/// code is inspected. Regex literals (`/.../`) are *not* skipped: their text
+/// is inspected as code, which can only refuse more, never less.
 fn strip_literals(query: &str) -> Result<String, QueryError> {
     let mut out = String::with_capacity(query.len());
-    let mut chars = query.chars().peekable();
+    let mut chars = query.chars();
     while let Some(c) = chars.next() {
         match c {
-            '"' | '\'' | '`' | '/' => {
-                // `/` opens a regex only where an operand may start; as a
-                // division it is followed by something else. Treat `/.../` as
-                // a literal when a closing `/` exists on the line, else as code.
-                if c == '/' {
-                    let rest: String = chars.clone().take_while(|&x| x != '\n').collect();
-                    if !rest.contains('/') {
-                        out.push(c);
-                        continue;
-                    }
-                }
+            '"' | '\'' | '`' => {
                 let mut closed = false;
                 while let Some(x) = chars.next() {
-                    if x == '\\' {
+                    // Backslash escapes only inside quotes, not backticks.
+                    if x == '\\' && c != '`' {
                         chars.next();
                         continue;
                     }
@@ -114,6 +123,7 @@ mod tests {
         for q in [
             "fields @timestamp, @message | sort @timestamp desc | limit 20",
             "filter @message like /ERROR/ | stats count(*) by bin(5m)",
+            "fields @message | filter @message like \"é\"",
             "fields source, @message | filter source = \"SOURCE logGroups()\"",
             "filter @message like 'loggroups' | fields @logStream",
             "stats avg(latency) / 2 by host",
@@ -154,5 +164,24 @@ mod tests {
         assert_eq!(check_query("fields @m\0"), Err(QueryError::Nul));
         // An unterminated quote cannot hide a SOURCE command.
         assert!(check_query("fields 'x | SOURCE logGroups()").is_err());
+        // Comment tricks, exotic line breaks and case folding.
+        assert_eq!(
+            check_query("# x\rSOURCE logGroups() | fields @message"),
+            Err(QueryError::Control)
+        );
+        assert_eq!(check_query("# x\u{2028}SOURCE logGroups()"), Err(QueryError::Control));
+        assert_eq!(
+            check_query("\u{17f}OURCE logGroup\u{17f}() | fields @m"),
+            Err(QueryError::NonAscii)
+        );
+        // A "division" cannot hide code between two slashes.
+        assert_eq!(
+            check_query("stats a / 2 | SOURCE logGroups() | fields b / 3"),
+            Err(QueryError::Source)
+        );
+        assert_eq!(
+            check_query("fields `a\\` | SOURCE logGroups()"),
+            Err(QueryError::Source)
+        );
     }
 }

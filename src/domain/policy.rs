@@ -360,6 +360,12 @@ impl CompiledPolicy {
     /// proven the answer is a denial; the gateway never forwards a call it
     /// cannot prove.
     pub fn authorize_stream_prefix(&self, action: Action, prefix: &str) -> Decision {
+        // A Deny on the group itself denies every stream in it.
+        if let Some(group) = group_of(prefix)
+            && self.authorize(action, group) == Decision::ExplicitDeny
+        {
+            return Decision::ExplicitDeny;
+        }
         let mut covered = false;
         for s in self.statements.iter().filter(|s| s.actions & action.bit() != 0) {
             match s.effect {
@@ -375,6 +381,18 @@ impl CompiledPolicy {
         } else {
             Decision::ImplicitDeny
         }
+    }
+
+    /// Whether a Deny statement for `action` covers every stream whose ARN
+    /// starts with `prefix` (or the group itself): the group is off limits.
+    pub fn denies_all_streams(&self, action: Action, prefix: &str) -> bool {
+        if group_of(prefix).is_some_and(|g| self.authorize(action, g) == Decision::ExplicitDeny) {
+            return true;
+        }
+        self.statements
+            .iter()
+            .filter(|s| s.effect == Effect::Deny && s.actions & action.bit() != 0)
+            .any(|s| s.resources.iter().any(|r| r.covers_all_with_prefix(prefix)))
     }
 
     /// Whether some Allow statement for `action` could match a stream whose
@@ -445,8 +463,16 @@ impl CompiledPolicy {
     fn evaluate(&self, action: Action, resource: &str, mut on_match: impl FnMut(&CompiledStatement)) -> Decision {
         let mut allowed = false;
         let mut denied = false;
+        let group = group_of(resource);
         for s in &self.statements {
-            if s.actions & action.bit() == 0 || !s.resources.iter().any(|r| r.matches(resource)) {
+            if s.actions & action.bit() == 0 {
+                continue;
+            }
+            let hit = s
+                .resources
+                .iter()
+                .any(|r| r.matches(resource) || (s.effect == Effect::Deny && group.is_some_and(|g| r.matches(g))));
+            if !hit {
                 continue;
             }
             on_match(s);
@@ -463,6 +489,12 @@ impl CompiledPolicy {
             Decision::ImplicitDeny
         }
     }
+}
+
+/// The group ARN of a stream ARN (or stream-ARN prefix): the text before
+/// `:log-stream:`. Group names contain no `:`, so the split is unambiguous.
+fn group_of(resource: &str) -> Option<&str> {
+    resource.split_once(":log-stream:").map(|(group, _)| group)
 }
 
 #[cfg(test)]

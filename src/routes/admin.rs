@@ -149,6 +149,10 @@ pub(crate) async fn audit_access(
     if status.is_success() && method != Method::GET && !res.request().path().ends_with("/policy/simulate") {
         return Ok(res);
     }
+    // Successful metric scrapes are routine; refused ones are still recorded.
+    if status.is_success() && res.request().path() == "/metrics" {
+        return Ok(res);
+    }
     if let Some(state) = state {
         let request = res.request();
         let principal = request

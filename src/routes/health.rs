@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use actix_web::http::Method;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 
 use super::{Access, Route, route};
 use crate::auth::bearer_token;
@@ -16,7 +16,8 @@ pub(crate) fn routes() -> Vec<Route> {
     vec![
         route(Method::GET, "/healthz", Access::Public, web::to(healthz)),
         route(Method::GET, "/readyz", Access::Public, web::to(readyz)),
-        route(Method::GET, "/metrics", Access::Public, web::to(metrics)),
+        // Metrics name tenants: admin credentials, or the metrics token.
+        route(Method::GET, "/metrics", Access::Admin, web::to(metrics)),
         route(
             Method::GET,
             "/openapi.json",
@@ -57,18 +58,19 @@ pub(crate) async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, A
     Err(ApiError::new(ErrorCode::ServiceUnavailable, why).with_retry_after(5))
 }
 
-/// Prometheus metrics (text format). Requires `LOGWARD_METRICS_TOKEN` as a
-/// bearer token when that is set.
-#[utoipa::path(get, path = "/metrics", tag = "meta", responses(
+/// Prometheus metrics (text format). They name tenants, so they need admin
+/// credentials or `LOGWARD_METRICS_TOKEN` as a bearer token.
+#[utoipa::path(get, path = "/metrics", tag = "meta", security(("admin" = [])), responses(
     (status = 200, description = "Prometheus text exposition", content_type = "text/plain"),
-    (status = 401, description = "LOGWARD_METRICS_TOKEN is set and was not given", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
+    (status = 401, description = "Neither admin credentials nor the metrics token", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
 ))]
 pub(crate) async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    if let Some(required) = &state.metrics_token {
-        let token = bearer_token(req.headers().get(AUTHORIZATION))?;
-        if !required.verify(token) {
-            return Err(ApiError::unauthenticated("the metrics token is required"));
-        }
+    let scraper = match (&state.metrics_token, bearer_token(req.headers().get(AUTHORIZATION))) {
+        (Some(required), Ok(token)) => required.verify(token),
+        _ => false,
+    };
+    if !scraper {
+        crate::auth::AdminPrincipal::extract(&req).await?;
     }
     let body = state.metrics.render(Snapshot {
         directory_age: state.directory.age().unwrap_or(Duration::MAX),

@@ -288,15 +288,7 @@ async fn rate_limits_apply_per_tenant_and_per_key() {
         .await;
     assert_problem(r, 400, "invalid_body").await;
     // Refusals are counted.
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.admin(Method::GET, "/metrics", None).await.text().await.unwrap();
     assert!(
         metrics
             .lines()
@@ -373,7 +365,7 @@ async fn metrics_parse_and_move_with_requests() {
     app.create_tenant("acme", allow_policy(&["arn:aws:logs:*:*:log-group:/nothing:*"]))
         .await;
     let scrape = async || {
-        let r = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap();
+        let r = app.admin(Method::GET, "/metrics", None).await;
         assert_eq!(r.status(), 200);
         assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
         parse_prometheus(&r.text().await.unwrap())

@@ -329,3 +329,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_deny_on_the_group_arn_denies_its_streams() {
+    let g = "arn:aws:logs:r:1:log-group:";
+    let p = compile(json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "logs:*", "Resource": "arn:aws:logs:*:*:log-group:/shared/*"},
+        {"Sid": "NoGlobex", "Effect": "Deny", "Action": "logs:*", "Resource": "arn:aws:logs:*:*:log-group:/shared/globex"}
+    ]}));
+    let stream = format!("{g}/shared/globex:log-stream:s");
+    assert_eq!(p.authorize(Action::GetLogEvents, &stream), Decision::ExplicitDeny);
+    let (_, matched) = p.explain(Action::GetLogEvents, &stream);
+    assert!(
+        matched.iter().any(|m| m.sid.as_deref() == Some("NoGlobex")),
+        "the simulator shows why"
+    );
+    assert_eq!(
+        p.authorize(Action::GetLogEvents, &format!("{g}/shared/acme:log-stream:s")),
+        Decision::Allowed
+    );
+    assert_eq!(
+        p.authorize_stream_prefix(Action::FilterLogEvents, &format!("{g}/shared/globex:log-stream:")),
+        Decision::ExplicitDeny
+    );
+    assert!(p.denies_all_streams(Action::DescribeLogGroups, &format!("{g}/shared/globex:log-stream:")));
+    assert!(!p.denies_all_streams(Action::DescribeLogGroups, &format!("{g}/shared/acme:log-stream:")));
+}

@@ -63,10 +63,13 @@ pub(crate) fn group_visible(state: &AppState, principal: &TenantPrincipal, actio
         return false;
     };
     let policy = &principal.tenant.policy;
+    let streams = state.scope.streams_prefix(&group, "");
+    if policy.denies_all_streams(action, &streams) {
+        return false;
+    }
     let on_group = policy.authorize(action, &state.scope.group_arn(&group));
     on_group == Decision::Allowed
-        || (on_group != Decision::ExplicitDeny
-            && policy.may_allow_some_stream(action, &state.scope.streams_prefix(&group, "")))
+        || (on_group != Decision::ExplicitDeny && policy.may_allow_some_stream(action, &streams))
 }
 
 /// The upstream prefixes to ask for: the policy's, narrowed by the caller's.

@@ -105,7 +105,11 @@ async fn start(
         )?;
     }
     let tenant = &principal.tenant.id;
-    let running = db::queries::running_count(&state.pool, tenant).await?;
+    // The tenant row stays locked from the count to the insert, so concurrent
+    // starts cannot all slip under the cap.
+    let mut tx = state.pool.begin().await.map_err(db::DbError::from)?;
+    db::tenants::find_for_update(&mut *tx, tenant).await?;
+    let running = db::queries::running_count(&mut *tx, tenant).await?;
     if running >= state.limits.max_queries_per_tenant {
         return Err(ApiError::new(
             ErrorCode::Throttled,
@@ -124,7 +128,11 @@ async fn start(
         })
         .await?;
     let names: Vec<String> = groups.iter().map(|g| g.as_str().to_owned()).collect();
-    if let Err(e) = db::queries::insert(&state.pool, tenant, &query_id, &names, &principal.principal).await {
+    let recorded = match db::queries::insert(&mut *tx, tenant, &query_id, &names, &principal.principal).await {
+        Ok(()) => tx.commit().await.map_err(db::DbError::from),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = recorded {
         // Untracked, nobody could read it; do not leave it running.
         let _ = state.upstream.stop_query(query_id.clone()).await;
         return Err(e.into());

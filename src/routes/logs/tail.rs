@@ -116,6 +116,10 @@ impl Recheck {
     /// `Err(reason)` when the tail must end.
     fn check(&self) -> Result<(), &'static str> {
         let state = &self.state;
+        // Like new requests, open tails fail closed on stale access rules.
+        if state.directory.age().is_none_or(|age| age > state.max_staleness) {
+            return Err("access rules cannot be confirmed right now");
+        }
         let tenant = state
             .directory
             .get(self.principal.tenant.id.as_str())
@@ -167,6 +171,14 @@ fn reserve(state: &AppState, principal: &TenantPrincipal) -> Result<TailSlot, Ap
         })
 }
 
+fn too_many_pollers() -> ApiError {
+    ApiError::new(
+        ErrorCode::ServiceUnavailable,
+        "this instance follows as many distinct streams as it may; retry later",
+    )
+    .with_retry_after(10)
+}
+
 fn last_event_timestamp(req: &HttpRequest) -> Option<(i64, String)> {
     let raw = req.headers().get("last-event-id")?.to_str().ok()?;
     let (ts, _) = raw.split_once('-')?;
@@ -189,10 +201,13 @@ async fn open_stream_tail(
     let slot = reserve(state, principal)?;
 
     // Subscribe before catching up, so nothing falls between the two.
-    let poller = state.tails.poller(TailKey::Stream {
-        group: group.clone(),
-        stream: stream.clone(),
-    });
+    let poller = state
+        .tails
+        .poller(TailKey::Stream {
+            group: group.clone(),
+            stream: stream.clone(),
+        })
+        .ok_or_else(too_many_pollers)?;
     let rx = poller.subscribe();
     let mut pending = VecDeque::new();
     let mut sent = HashSet::new();
@@ -307,11 +322,14 @@ async fn open_group_tail(
     };
     let mut names: Vec<LogStreamName> = streams;
     names.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-    let poller = state.tails.poller(TailKey::Group {
-        group: selection.group.clone(),
-        streams: names,
-        filter_pattern: selection.filter_pattern.clone(),
-    });
+    let poller = state
+        .tails
+        .poller(TailKey::Group {
+            group: selection.group.clone(),
+            streams: names,
+            filter_pattern: selection.filter_pattern.clone(),
+        })
+        .ok_or_else(too_many_pollers)?;
     let rx = poller.subscribe();
     let (pending, sent) = match last_event_timestamp(req) {
         Some((since, last_id)) => group_catch_up(state, principal, &selection, since, &last_id).await?,
