@@ -261,11 +261,16 @@ pub async fn spawn_app_on(app_db: &str, direct_db: &str, endpoint: &str, extra: 
         .await;
     let upstream_calls = Arc::new(AtomicUsize::new(0));
     let upstream = CountingUpstream {
-        // moto's 500s must not be retried (CLOUDWATCH_NOTES).
+        // moto's 500s must not be retried (CLOUDWATCH_NOTES), unless a test
+        // asks for retries explicitly.
         inner: CloudWatchUpstream::new(
             &sdk,
             &UpstreamSettings {
-                max_attempts: 1,
+                max_attempts: if extra.iter().any(|(k, _)| *k == "LOGWARD_UPSTREAM_MAX_ATTEMPTS") {
+                    settings.upstream.max_attempts
+                } else {
+                    1
+                },
                 ..settings.upstream.clone()
             },
         ),

@@ -29,6 +29,23 @@ async fn throttling_is_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn throttling_is_retried_with_back_off_before_the_429() {
+    let server = canned_server(
+        400,
+        r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
+        Duration::ZERO,
+    );
+    let app = app_against(&server, &[("LOGWARD_UPSTREAM_MAX_ATTEMPTS", "3")]).await;
+    let r = app.get_events(&hs_token("acme"), "/g", "s", "").await;
+    assert_problem(r, 429, "throttled").await;
+    assert_eq!(
+        server.hits.load(std::sync::atomic::Ordering::SeqCst),
+        3,
+        "three attempts reached CloudWatch"
+    );
+}
+
+#[tokio::test]
 async fn a_slow_upstream_is_504_within_the_deadline() {
     let server = canned_server(200, r#"{"events":[]}"#, Duration::from_secs(3));
     let app = app_against(&server, &[("LOGWARD_UPSTREAM_TIMEOUT_MS", "200")]).await;
