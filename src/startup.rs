@@ -60,6 +60,8 @@ impl Application {
         // Several crates bring rustls; pin the process to one provider.
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 
+        // Certificate problems are found before anything else is started.
+        let tls = settings.tls.as_ref().map(crate::tls::server_config).transpose()?;
         let pool = crate::db::connect_lazy(&settings.database).context("LOGWARD_DATABASE_URL: invalid")?;
         crate::db::MIGRATOR
             .run(&pool)
@@ -170,8 +172,8 @@ impl Application {
         .workers(settings.workers)
         .disable_signals()
         .shutdown_timeout(settings.shutdown_grace.as_secs());
-        let server = match &settings.tls {
-            Some(tls) => server.listen_rustls_0_23(listener, crate::tls::server_config(tls)?)?,
+        let server = match tls {
+            Some(tls) => server.listen_rustls_0_23(listener, tls)?,
             None => server.listen(listener)?,
         }
         .run();

@@ -56,3 +56,101 @@ async fn migrate_applies_the_schema_and_is_idempotent() {
     .unwrap();
     assert_eq!(tables, 3);
 }
+
+#[tokio::test]
+async fn tls_is_served_when_a_certificate_and_key_are_configured() {
+    // A test CA and a server certificate it signs, made with the openssl CLI.
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let (ca, cert, key) = (p("ca.pem"), p("cert.pem"), p("key.pem"));
+    std::fs::write(
+        p("ext.cnf"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    for args in [
+        [
+            &["req", "-x509", "-days", "1", "-subj", "/CN=logward test CA"][..],
+            &ec,
+            &["-keyout", &p("ca.key"), "-out", &ca],
+        ]
+        .concat(),
+        [
+            &["req", "-subj", "/CN=localhost"][..],
+            &ec,
+            &["-keyout", &key, "-out", &p("leaf.csr")],
+        ]
+        .concat(),
+        vec![
+            "x509",
+            "-req",
+            "-days",
+            "1",
+            "-in",
+            &p("leaf.csr"),
+            "-CA",
+            &ca,
+            "-CAkey",
+            &p("ca.key"),
+            "-CAcreateserial",
+            "-extfile",
+            &p("ext.cnf"),
+            "-out",
+            &cert,
+        ],
+    ] {
+        let out = Command::new("openssl").args(&args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let app =
+        crate::helpers::spawn_app_with(&[("LOGWARD_TLS_CERT", cert.as_str()), ("LOGWARD_TLS_KEY", key.as_str())]).await;
+    let https = app.address.replacen("http://", "https://", 1);
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(&ca).unwrap()).unwrap())
+        .build()
+        .unwrap();
+    let r = client.get(format!("{https}/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    // Plain HTTP is not served on a TLS listener.
+    assert!(
+        app.client
+            .get(format!("{}/healthz", app.address))
+            .send()
+            .await
+            .is_err_or_not_ok()
+    );
+}
+
+#[test]
+fn unreadable_tls_files_stop_the_process_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let bogus = dir.path().join("bogus.pem");
+    std::fs::write(&bogus, "not a certificate").unwrap();
+    let (ok, err) = logward(
+        &[
+            ("LOGWARD_DATABASE_URL", "postgres://postgres@127.0.0.1:1/none"),
+            ("LOGWARD_TLS_CERT", bogus.to_str().unwrap()),
+            ("LOGWARD_TLS_KEY", bogus.to_str().unwrap()),
+            ("LOGWARD_AWS_ACCOUNT_ID", "123456789012"),
+            ("AWS_REGION", "us-east-1"),
+        ],
+        &["serve"],
+    );
+    assert!(!ok);
+    assert!(err.contains("LOGWARD_TLS_CERT"), "{err}");
+}
+
+trait NotOk {
+    fn is_err_or_not_ok(&self) -> bool;
+}
+
+impl NotOk for Result<reqwest::Response, reqwest::Error> {
+    fn is_err_or_not_ok(&self) -> bool {
+        self.as_ref().map_or(true, |r| !r.status().is_success())
+    }
+}
