@@ -19,7 +19,8 @@ type HmacSha256 = hmac::Hmac<Sha256>;
 const MAX_UPSTREAM_TOKEN: usize = 8 * 1024;
 
 pub struct TokenKey {
-    key: Vec<u8>,
+    /// HMAC keyed once; each token clones it (cheaper than re-keying).
+    keyed: HmacSha256,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -27,8 +28,14 @@ pub struct TokenKey {
 pub struct InvalidToken;
 
 impl TokenKey {
-    pub fn new(key: &[u8]) -> Self {
-        Self { key: key.to_vec() }
+    /// The HMAC key is SHA-256 of `secret`, so any length of secret works
+    /// and keying cannot fail.
+    pub fn new(secret: &[u8]) -> Self {
+        let mut key = hmac::digest::Key::<HmacSha256>::default();
+        key[..32].copy_from_slice(&<Sha256 as sha2::Digest>::digest(secret));
+        Self {
+            keyed: <HmacSha256 as KeyInit>::new(&key),
+        }
     }
 
     /// A random key (tokens then die with the process and are not shared
@@ -41,7 +48,7 @@ impl TokenKey {
 
     fn mac(&self, tenant: &str, operation: &str, resource: &str, upstream: &str) -> HmacSha256 {
         // Length prefixes make the field boundaries unambiguous.
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        let mut mac = self.keyed.clone();
         for part in [tenant, operation, resource, upstream] {
             mac.update(&(part.len() as u64).to_be_bytes());
             mac.update(part.as_bytes());
