@@ -206,6 +206,22 @@ fn authorize_streams(
     }
 }
 
+/// Runs a handler's body and records its decision in the audit trail,
+/// whatever the outcome.
+async fn audited(
+    req: &HttpRequest,
+    principal: &TenantPrincipal,
+    state: &AppState,
+    action: Action,
+    body: impl AsyncFnOnce(&mut Outcome) -> Result<HttpResponse, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let started = Instant::now();
+    let mut outcome = Outcome::default();
+    let result = body(&mut outcome).await;
+    record(state, req, principal, action, outcome, &result, started);
+    result
+}
+
 fn record(
     state: &AppState,
     req: &HttpRequest,

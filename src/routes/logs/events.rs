@@ -1,12 +1,10 @@
 //! `GET /v1/log-groups/{group}/log-streams/{stream}/events`: GetLogEvents on
 //! one stream.
 
-use std::time::Instant;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
-use super::{MAX_EPOCH_MS, MAX_TOKEN_LEN, Outcome, authorize, ndjson, record, unwrap_token, wants_ndjson, wrap_token};
+use super::{MAX_EPOCH_MS, MAX_TOKEN_LEN, Outcome, audited, authorize, ndjson, unwrap_token, wants_ndjson, wrap_token};
 use crate::auth::TenantPrincipal;
 use crate::domain::{Action, LogGroupName, LogStreamName};
 use crate::error::ApiError;
@@ -43,19 +41,10 @@ pub async fn get_log_events(
     principal: TenantPrincipal,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let started = Instant::now();
-    let mut outcome = Outcome::default();
-    let result = handle(&req, &principal, &state, &mut outcome).await;
-    record(
-        &state,
-        &req,
-        &principal,
-        Action::GetLogEvents,
-        outcome,
-        &result,
-        started,
-    );
-    result
+    audited(&req, &principal, &state, Action::GetLogEvents, async |outcome| {
+        handle(&req, &principal, &state, outcome).await
+    })
+    .await
 }
 
 async fn handle(

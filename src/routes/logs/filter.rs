@@ -6,13 +6,11 @@
 //! are post-filtered by stream as well, in case the upstream returns more than
 //! was asked (moto ignores `logStreamNamePrefix`, for one).
 
-use std::time::Instant;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use super::{
-    MAX_EPOCH_MS, MAX_TOKEN_LEN, Outcome, authorize, authorize_streams, ndjson, record, unwrap_token, wants_ndjson,
+    MAX_EPOCH_MS, MAX_TOKEN_LEN, Outcome, audited, authorize, authorize_streams, ndjson, unwrap_token, wants_ndjson,
     wrap_token,
 };
 use crate::auth::TenantPrincipal;
@@ -54,19 +52,10 @@ pub async fn filter_log_events(
     principal: TenantPrincipal,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let started = Instant::now();
-    let mut outcome = Outcome::default();
-    let result = handle(&req, &principal, &state, &mut outcome).await;
-    record(
-        &state,
-        &req,
-        &principal,
-        Action::FilterLogEvents,
-        outcome,
-        &result,
-        started,
-    );
-    result
+    audited(&req, &principal, &state, Action::FilterLogEvents, async |outcome| {
+        handle(&req, &principal, &state, outcome).await
+    })
+    .await
 }
 
 /// A validated FilterLogEvents request with the stream selection it reads.

@@ -6,12 +6,10 @@
 //! `logs:DescribeLogGroups` on the group or on some of its streams. A page may
 //! be short; each request makes a bounded number of upstream calls.
 
-use std::time::Instant;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
-use super::{MAX_TOKEN_LEN, Outcome, record, unwrap_token, wrap_token};
+use super::{MAX_TOKEN_LEN, Outcome, audited, unwrap_token, wrap_token};
 use crate::auth::TenantPrincipal;
 use crate::domain::{Action, Decision, LogGroupName};
 use crate::error::ApiError;
@@ -40,19 +38,10 @@ pub async fn list_log_groups(
     principal: TenantPrincipal,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let started = Instant::now();
-    let mut outcome = Outcome::default();
-    let result = handle(&req, &principal, &state, &mut outcome).await;
-    record(
-        &state,
-        &req,
-        &principal,
-        Action::DescribeLogGroups,
-        outcome,
-        &result,
-        started,
-    );
-    result
+    audited(&req, &principal, &state, Action::DescribeLogGroups, async |outcome| {
+        handle(&req, &principal, &state, outcome).await
+    })
+    .await
 }
 
 /// Whether the caller may see group `name`: the policy allows the action on

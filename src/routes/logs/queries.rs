@@ -6,13 +6,11 @@
 //! be readable in full, and reading results re-checks that. A per-tenant cap
 //! on running queries protects the account-wide limit.
 
-use std::time::Instant;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{Outcome, authorize_streams, record};
+use super::{Outcome, audited, authorize_streams};
 use crate::auth::TenantPrincipal;
 use crate::db;
 use crate::domain::insights::check_query;
@@ -61,11 +59,11 @@ pub async fn start_query(
     state: web::Data<AppState>,
     body: web::Json<StartQueryBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let started = Instant::now();
-    let mut outcome = Outcome::default();
-    let result = start(&principal, &state, body.into_inner(), &mut outcome).await;
-    record(&state, &req, &principal, Action::StartQuery, outcome, &result, started);
-    result
+    let body = body.into_inner();
+    audited(&req, &principal, &state, Action::StartQuery, async |outcome| {
+        start(&principal, &state, body, outcome).await
+    })
+    .await
 }
 
 async fn start(
@@ -207,19 +205,10 @@ pub async fn get_query_results(
     principal: TenantPrincipal,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let started = Instant::now();
-    let mut outcome = Outcome::default();
-    let result = results(&req, &principal, &state, &mut outcome).await;
-    record(
-        &state,
-        &req,
-        &principal,
-        Action::GetQueryResults,
-        outcome,
-        &result,
-        started,
-    );
-    result
+    audited(&req, &principal, &state, Action::GetQueryResults, async |outcome| {
+        results(&req, &principal, &state, outcome).await
+    })
+    .await
 }
 
 async fn results(
@@ -266,11 +255,10 @@ pub async fn stop_query(
     principal: TenantPrincipal,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let started = Instant::now();
-    let mut outcome = Outcome::default();
-    let result = stop(&req, &principal, &state, &mut outcome).await;
-    record(&state, &req, &principal, Action::StopQuery, outcome, &result, started);
-    result
+    audited(&req, &principal, &state, Action::StopQuery, async |outcome| {
+        stop(&req, &principal, &state, outcome).await
+    })
+    .await
 }
 
 async fn stop(

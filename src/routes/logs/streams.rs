@@ -1,12 +1,10 @@
 //! `GET /v1/log-groups/{group}/log-streams`: the streams of a group the
 //! tenant may see (a tenant may hold rights on some streams of a shared group).
 
-use std::time::Instant;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
-use super::{MAX_TOKEN_LEN, Outcome, record, unwrap_token, wrap_token};
+use super::{MAX_TOKEN_LEN, Outcome, audited, unwrap_token, wrap_token};
 use crate::auth::TenantPrincipal;
 use crate::domain::{Action, Decision, LogGroupName, LogStreamName};
 use crate::error::ApiError;
@@ -39,19 +37,10 @@ pub async fn list_log_streams(
     principal: TenantPrincipal,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let started = Instant::now();
-    let mut outcome = Outcome::default();
-    let result = handle(&req, &principal, &state, &mut outcome).await;
-    record(
-        &state,
-        &req,
-        &principal,
-        Action::DescribeLogStreams,
-        outcome,
-        &result,
-        started,
-    );
-    result
+    audited(&req, &principal, &state, Action::DescribeLogStreams, async |outcome| {
+        handle(&req, &principal, &state, outcome).await
+    })
+    .await
 }
 
 async fn handle(

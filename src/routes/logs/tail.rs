@@ -11,7 +11,6 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
-use std::time::Instant;
 
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -19,7 +18,7 @@ use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::filter::{authorize_selection, parse_selection};
-use super::{Outcome, authorize, record};
+use super::{Outcome, audited, authorize};
 use crate::auth::TenantPrincipal;
 use crate::auth::api_key::KeyKind;
 use crate::auth::extractor::Credential;
@@ -50,19 +49,10 @@ pub async fn tail_stream(
     principal: TenantPrincipal,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let started = Instant::now();
-    let mut outcome = Outcome::default();
-    let result = open_stream_tail(&req, &principal, &state, &mut outcome).await;
-    record(
-        &state,
-        &req,
-        &principal,
-        Action::GetLogEvents,
-        outcome,
-        &result,
-        started,
-    );
-    result
+    audited(&req, &principal, &state, Action::GetLogEvents, async |outcome| {
+        open_stream_tail(&req, &principal, &state, outcome).await
+    })
+    .await
 }
 
 /// Follow a group live, optionally filtered (Server-Sent Events)
@@ -83,19 +73,10 @@ pub async fn tail_group(
     principal: TenantPrincipal,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let started = Instant::now();
-    let mut outcome = Outcome::default();
-    let result = open_group_tail(&req, &principal, &state, &mut outcome).await;
-    record(
-        &state,
-        &req,
-        &principal,
-        Action::FilterLogEvents,
-        outcome,
-        &result,
-        started,
-    );
-    result
+    audited(&req, &principal, &state, Action::FilterLogEvents, async |outcome| {
+        open_group_tail(&req, &principal, &state, outcome).await
+    })
+    .await
 }
 
 /// What must still hold for an open tail to continue.
