@@ -180,15 +180,16 @@ async fn tails_are_authorized_and_capped() {
     Sse::open(&w, &hs_token("globex"), &globex_path).await;
 }
 
-#[tokio::test]
-async fn a_resumed_tail_catches_up_from_last_event_id() {
-    let w = world_with(&[]).await;
-    let group = w.g("acme/app");
-    let path = format!("/v1/log-groups/{}/log-streams/web-1/tail", enc(&group));
-    let mut tail = Sse::open(&w, &hs_token("acme"), &path).await;
+/// Opens a tail on `path`, writes one event, drops the tail after seeing it,
+/// writes another, and resumes with `Last-Event-ID`: returns what the resumed
+/// tail sent up to the second event.
+async fn resume_across_a_gap(w: &World, path: &str, group: &str, stream: &str, tag: &str) -> String {
+    let mut tail = Sse::open(w, &hs_token("acme"), path).await;
     tail.until(": connected", Duration::from_secs(5)).await;
-    put(&w, &group, "web-1", "before the gap").await;
-    let got = tail.until("before the gap", Duration::from_secs(15)).await;
+    put(w, group, stream, &format!("{tag} before the gap")).await;
+    let got = tail
+        .until(&format!("{tag} before the gap"), Duration::from_secs(15))
+        .await;
     let last_id = got
         .lines()
         .rfind(|l| l.starts_with("id: "))
@@ -197,7 +198,7 @@ async fn a_resumed_tail_catches_up_from_last_event_id() {
         .to_owned();
     drop(tail);
 
-    put(&w, &group, "web-1", "during the gap").await;
+    put(w, group, stream, &format!("{tag} during the gap")).await;
     let response = w
         .app
         .client
@@ -211,9 +212,19 @@ async fn a_resumed_tail_catches_up_from_last_event_id() {
         response,
         buffer: String::new(),
     };
-    let got = resumed.until("during the gap", Duration::from_secs(15)).await;
+    resumed
+        .until(&format!("{tag} during the gap"), Duration::from_secs(15))
+        .await
+}
+
+#[tokio::test]
+async fn a_resumed_tail_catches_up_from_last_event_id() {
+    let w = world_with(&[]).await;
+    let group = w.g("acme/app");
+    let path = format!("/v1/log-groups/{}/log-streams/web-1/tail", enc(&group));
+    let got = resume_across_a_gap(&w, &path, &group, "web-1", "stream").await;
     assert!(
-        !got.contains("before the gap"),
+        !got.contains("stream before the gap"),
         "the event named by Last-Event-ID is not repeated: {got}"
     );
 }
@@ -223,33 +234,7 @@ async fn a_resumed_group_tail_catches_up_from_last_event_id() {
     let w = world_with(&[]).await;
     let group = w.g("shared");
     let path = format!("/v1/log-groups/{}/tail?logStreamNames=acme%2F1", enc(&group));
-    let mut tail = Sse::open(&w, &hs_token("acme"), &path).await;
-    tail.until(": connected", Duration::from_secs(5)).await;
-    put(&w, &group, "acme/1", "group before the gap").await;
-    let got = tail.until("group before the gap", Duration::from_secs(15)).await;
-    let last_id = got
-        .lines()
-        .rfind(|l| l.starts_with("id: "))
-        .unwrap()
-        .trim_start_matches("id: ")
-        .to_owned();
-    drop(tail);
-
-    put(&w, &group, "acme/1", "group during the gap").await;
-    let response = w
-        .app
-        .client
-        .get(format!("{}{path}", w.app.address))
-        .bearer_auth(hs_token("acme"))
-        .header("last-event-id", &last_id)
-        .send()
-        .await
-        .unwrap();
-    let mut resumed = Sse {
-        response,
-        buffer: String::new(),
-    };
-    let got = resumed.until("group during the gap", Duration::from_secs(15)).await;
+    let got = resume_across_a_gap(&w, &path, &group, "acme/1", "group").await;
     assert!(!got.contains("group before the gap"), "{got}");
     assert!(!got.contains("globex"), "{got}");
 }
