@@ -8,7 +8,10 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 
 const EVENTS: &str = r#"{"events":[{"timestamp":1764000000000,"message":"GET /index.html 200 0.004","ingestionTime":1764000000100},{"timestamp":1764000000001,"message":"GET /app.js 200 0.002","ingestionTime":1764000000100}],"nextForwardToken":"f/00000000000000000000000000000000000000000000000000000001","nextBackwardToken":"b/00000000000000000000000000000000000000000000000000000000"}"#;
 
-async fn answer(req: HttpRequest) -> HttpResponse {
+// The body is taken (and ignored) so actix keeps the connection open: a
+// request body left unread makes it close the connection after the response,
+// and every call would then pay for a new TCP connection.
+async fn answer(req: HttpRequest, _body: web::Bytes) -> HttpResponse {
     let target = req
         .headers()
         .get("x-amz-target")
