@@ -100,8 +100,12 @@ pub struct UpstreamSettings {
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     pub max_attempts: u32,
-    /// CloudWatch calls in flight at once, across all requests (503 beyond).
+    /// CloudWatch calls admitted at once (running or waiting), across all
+    /// requests (503 beyond).
     pub max_inflight: usize,
+    /// CloudWatch calls running at once, and so the most connections the
+    /// shared client opens; further admitted calls wait for a slot.
+    pub concurrency: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -153,6 +157,7 @@ pub const VARIABLES: &[&str] = &[
     "LOGWARD_KEY_RATE_LIMIT_PER_SEC",
     "LOGWARD_KEY_RATE_LIMIT_BURST",
     "LOGWARD_UPSTREAM_MAX_INFLIGHT",
+    "LOGWARD_UPSTREAM_CONCURRENCY",
     "LOGWARD_METRICS_TOKEN",
     "LOGWARD_AUDIT_RETENTION_DAYS",
     "LOGWARD_AWS_ACCOUNT_ID",
@@ -343,6 +348,16 @@ impl Settings {
             .get("LOGWARD_AWS_ACCOUNT_ID")
             .map(|raw| AccountId::parse(raw.trim()).map_err(|e| invalid("LOGWARD_AWS_ACCOUNT_ID", e.to_string())))
             .transpose()?;
+        let max_inflight = src.ranged("LOGWARD_UPSTREAM_MAX_INFLIGHT", 256, 1, 100_000)? as usize;
+        // 64 calls at once is far above CloudWatch Logs' per-account quotas
+        // (GetLogEvents: 25/s, FilterLogEvents: 5/s by default) at its latency.
+        let concurrency = src.ranged("LOGWARD_UPSTREAM_CONCURRENCY", 64.min(max_inflight as u64), 1, 100_000)? as usize;
+        if concurrency > max_inflight {
+            return Err(invalid(
+                "LOGWARD_UPSTREAM_CONCURRENCY",
+                format!("must not exceed LOGWARD_UPSTREAM_MAX_INFLIGHT ({max_inflight}), got {concurrency}"),
+            ));
+        }
         let upstream = UpstreamSettings {
             account_id,
             connect_timeout: Duration::from_millis(src.ranged(
@@ -353,7 +368,8 @@ impl Settings {
             )?),
             request_timeout: Duration::from_millis(src.ranged("LOGWARD_UPSTREAM_TIMEOUT_MS", 10_000, 10, 300_000)?),
             max_attempts: src.ranged("LOGWARD_UPSTREAM_MAX_ATTEMPTS", 3, 1, 10)? as u32,
-            max_inflight: src.ranged("LOGWARD_UPSTREAM_MAX_INFLIGHT", 256, 1, 100_000)? as usize,
+            max_inflight,
+            concurrency,
         };
         let audit = AuditSettings {
             buffer: src.ranged("LOGWARD_AUDIT_BUFFER", 10_000, 10, 10_000_000)? as usize,
@@ -441,6 +457,20 @@ mod tests {
     fn database_url_falls_back_to_database_url() {
         assert!(Settings::from_source(&Source::from_pairs([("DATABASE_URL", "postgres://h/db")])).is_ok());
         assert!(err(&[]).starts_with("LOGWARD_DATABASE_URL"));
+    }
+
+    #[test]
+    fn upstream_concurrency_defaults_to_64_within_the_in_flight_cap() {
+        let s = Settings::from_source(&Source::from_pairs([DB])).unwrap();
+        assert_eq!((s.upstream.concurrency, s.upstream.max_inflight), (64, 256));
+        let s = Settings::from_source(&Source::from_pairs([DB, ("LOGWARD_UPSTREAM_MAX_INFLIGHT", "8")])).unwrap();
+        assert_eq!(s.upstream.concurrency, 8);
+        let e = err(&[
+            DB,
+            ("LOGWARD_UPSTREAM_MAX_INFLIGHT", "8"),
+            ("LOGWARD_UPSTREAM_CONCURRENCY", "9"),
+        ]);
+        assert!(e.starts_with("LOGWARD_UPSTREAM_CONCURRENCY:"), "{e}");
     }
 
     #[test]

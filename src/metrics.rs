@@ -15,7 +15,7 @@ use prometheus_client::registry::Registry;
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
     pub route: String,
-    pub method: String,
+    pub method: &'static str,
     pub status: u16,
     pub tenant: String,
 }
@@ -27,20 +27,20 @@ pub struct RouteLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OperationLabels {
-    pub operation: String,
+    pub operation: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct UpstreamErrorLabels {
-    pub operation: String,
-    pub kind: String,
+    pub operation: &'static str,
+    pub kind: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct DecisionLabels {
-    pub action: String,
-    pub decision: String,
-    pub reason: String,
+    pub action: &'static str,
+    pub decision: &'static str,
+    pub reason: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -66,6 +66,7 @@ pub struct Metrics {
     pub upstream_seconds: Family<OperationLabels, Histogram>,
     pub upstream_errors: Family<UpstreamErrorLabels, Counter>,
     pub upstream_inflight: Gauge,
+    pub upstream_queued: Gauge,
     pub decisions: Family<DecisionLabels, Counter>,
     pub directory_reloads: Family<ResultLabels, Counter>,
     directory_age_seconds: Gauge<f64, AtomicU64>,
@@ -121,8 +122,14 @@ impl Metrics {
         let upstream_inflight = Gauge::default();
         registry.register(
             "upstream_inflight",
-            "CloudWatch Logs calls in flight",
+            "CloudWatch Logs calls admitted: running or waiting for a slot",
             upstream_inflight.clone(),
+        );
+        let upstream_queued = Gauge::default();
+        registry.register(
+            "upstream_queued",
+            "CloudWatch Logs calls waiting for a slot (LOGWARD_UPSTREAM_CONCURRENCY)",
+            upstream_queued.clone(),
         );
         let decisions = Family::<DecisionLabels, Counter>::default();
         registry.register(
@@ -177,6 +184,7 @@ impl Metrics {
             upstream_seconds,
             upstream_errors,
             upstream_inflight,
+            upstream_queued,
             decisions,
             directory_reloads,
             directory_age_seconds,
@@ -189,12 +197,12 @@ impl Metrics {
         }
     }
 
-    pub fn decision(&self, action: &str, decision: &str, reason: &str) {
+    pub fn decision(&self, action: &'static str, decision: &'static str, reason: &'static str) {
         self.decisions
             .get_or_create(&DecisionLabels {
-                action: action.to_owned(),
-                decision: decision.to_owned(),
-                reason: reason.to_owned(),
+                action,
+                decision,
+                reason,
             })
             .inc();
     }

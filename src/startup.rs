@@ -76,11 +76,7 @@ impl Application {
             None => aws_upstream(&settings).await?,
         };
         let metrics = Arc::new(Metrics::new());
-        let upstream: SharedUpstream = Arc::new(GuardedUpstream::new(
-            upstream,
-            settings.upstream.max_inflight,
-            metrics.clone(),
-        ));
+        let upstream: SharedUpstream = Arc::new(GuardedUpstream::new(upstream, &settings.upstream, metrics.clone()));
         tracing::info!(resource_scope = %scope, "CloudWatch Logs upstream ready");
 
         let jwt = JwtVerifier::new(&settings.jwt)?;

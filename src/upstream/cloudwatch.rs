@@ -1,5 +1,6 @@
 //! [`LogsUpstream`] over aws-sdk-cloudwatchlogs: one client for the whole
-//! process (connection reuse), bounded connect and request timeouts.
+//! process (connection reuse) and a bounded connect time. The deadline of a
+//! whole call, retries included, is kept by [`super::guard::GuardedUpstream`].
 
 use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
@@ -24,7 +25,6 @@ impl CloudWatchUpstream {
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(settings.connect_timeout)
-                    .operation_timeout(settings.request_timeout)
                     .build(),
             )
             .retry_config(RetryConfig::standard().with_max_attempts(settings.max_attempts))

@@ -1,27 +1,40 @@
-//! Wraps any [`LogsUpstream`] with the gateway's upstream discipline: a global
-//! cap on calls in flight (a slow CloudWatch must not pile up unbounded work;
-//! excess calls fail at once with 503), and latency and error metrics.
+//! Wraps any [`LogsUpstream`] with the gateway's upstream discipline:
+//! - a deadline for the whole call (`LOGWARD_UPSTREAM_TIMEOUT_MS`, 504 past it),
+//!   which includes any wait for a slot and the SDK's retries;
+//! - a bound on calls running at once (`LOGWARD_UPSTREAM_CONCURRENCY`). The
+//!   shared client opens a connection only when none is idle, so this also
+//!   bounds the connections to CloudWatch (and their memory) however many
+//!   clients are connected; calls beyond it wait for a slot;
+//! - a cap on calls admitted at all, running or waiting
+//!   (`LOGWARD_UPSTREAM_MAX_INFLIGHT`): a slow CloudWatch must not pile up
+//!   unbounded work, so excess calls fail at once with 503;
+//! - latency and error metrics.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
 use tokio::sync::Semaphore;
 
 use super::*;
+use crate::config::UpstreamSettings;
 use crate::metrics::{Metrics, OperationLabels, UpstreamErrorLabels};
 
 pub struct GuardedUpstream {
     inner: SharedUpstream,
-    permits: Arc<Semaphore>,
+    admitted: Semaphore,
+    running: Semaphore,
+    deadline: Duration,
     metrics: Arc<Metrics>,
 }
 
 impl GuardedUpstream {
-    pub fn new(inner: SharedUpstream, max_inflight: usize, metrics: Arc<Metrics>) -> Self {
+    pub fn new(inner: SharedUpstream, settings: &UpstreamSettings, metrics: Arc<Metrics>) -> Self {
         Self {
             inner,
-            permits: Arc::new(Semaphore::new(max_inflight)),
+            admitted: Semaphore::new(settings.max_inflight),
+            running: Semaphore::new(settings.concurrency),
+            deadline: settings.request_timeout,
             metrics,
         }
     }
@@ -32,19 +45,31 @@ impl GuardedUpstream {
         call: BoxFuture<'a, UpstreamResult<T>>,
     ) -> BoxFuture<'a, UpstreamResult<T>> {
         Box::pin(async move {
-            let Ok(_permit) = self.permits.try_acquire() else {
+            let Ok(_admitted) = self.admitted.try_acquire() else {
                 self.error(operation, "overloaded");
                 return Err(UpstreamError::Overloaded);
             };
             self.metrics.upstream_inflight.inc();
             let started = Instant::now();
-            let result = call.await;
+            let result = tokio::time::timeout(self.deadline, async {
+                let _running = match self.running.try_acquire() {
+                    Ok(permit) => permit,
+                    Err(_) => {
+                        self.metrics.upstream_queued.inc();
+                        let waited = self.running.acquire().await;
+                        self.metrics.upstream_queued.dec();
+                        // The semaphore is never closed.
+                        waited.map_err(|_| UpstreamError::Overloaded)?
+                    }
+                };
+                call.await
+            })
+            .await
+            .unwrap_or(Err(UpstreamError::Timeout));
             self.metrics.upstream_inflight.dec();
             self.metrics
                 .upstream_seconds
-                .get_or_create(&OperationLabels {
-                    operation: operation.to_owned(),
-                })
+                .get_or_create(&OperationLabels { operation })
                 .observe(started.elapsed().as_secs_f64());
             if let Err(e) = &result {
                 self.error(operation, e.kind());
@@ -53,17 +78,13 @@ impl GuardedUpstream {
         })
     }
 
-    fn error(&self, operation: &str, kind: &str) {
+    fn error(&self, operation: &'static str, kind: &'static str) {
         self.metrics
             .upstream_errors
-            .get_or_create(&UpstreamErrorLabels {
-                operation: operation.to_owned(),
-                kind: kind.to_owned(),
-            })
+            .get_or_create(&UpstreamErrorLabels { operation, kind })
             .inc();
     }
 }
-
 impl LogsUpstream for GuardedUpstream {
     fn get_log_events(&self, r: GetLogEventsRequest) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>> {
         self.run("GetLogEvents", self.inner.get_log_events(r))

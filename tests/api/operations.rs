@@ -334,6 +334,68 @@ async fn the_upstream_in_flight_cap_answers_503() {
     assert_eq!(first.await.unwrap(), 200);
 }
 
+#[tokio::test]
+async fn calls_beyond_the_upstream_concurrency_wait_for_a_slot_instead_of_failing() {
+    let slow = canned_server(
+        200,
+        r#"{"events":[],"nextForwardToken":"f/1","nextBackwardToken":"b/1"}"#,
+        Duration::from_millis(1500),
+    );
+    let app = spawn_app_against(
+        &slow.url,
+        &[
+            ("LOGWARD_UPSTREAM_CONCURRENCY", "1"),
+            ("LOGWARD_UPSTREAM_MAX_INFLIGHT", "4"),
+        ],
+    )
+    .await;
+    app.create_tenant("acme", allow_policy(&["arn:aws:logs:*"])).await;
+    let token = hs_token("acme");
+    let call = || {
+        let (client, url, token) = (
+            app.client.clone(),
+            format!("{}/v1/log-groups/g/log-streams/s/events", app.address),
+            token.clone(),
+        );
+        tokio::spawn(async move {
+            client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    };
+    let first = call();
+    until_status("first call in flight", 1, Duration::from_secs(5), async || {
+        slow.hits.load(Ordering::SeqCst) as u16
+    })
+    .await;
+    let second = call();
+    until_status(
+        "second call waiting for the slot",
+        1,
+        Duration::from_secs(5),
+        async || {
+            let text = app.admin(Method::GET, "/metrics", None).await.text().await.unwrap();
+            parse_prometheus(&text)
+                .into_iter()
+                .find(|(series, _)| series == "logward_upstream_queued")
+                .map_or(0, |(_, v)| v as u16)
+        },
+    )
+    .await;
+    assert_eq!(first.await.unwrap(), 200);
+    assert_eq!(
+        second.await.unwrap(),
+        200,
+        "the waiting call ran once the slot was free"
+    );
+    assert_eq!(slow.hits.load(Ordering::SeqCst), 2);
+}
+
 /// Checks Prometheus text line by line: comments, or `name{labels} value`.
 fn parse_prometheus(text: &str) -> Vec<(String, f64)> {
     text.lines()
