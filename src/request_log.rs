@@ -60,11 +60,7 @@ pub async fn observe(
             .requests
             .get_or_create(&RequestLabels {
                 route: route.clone(),
-                // Clients choose the method: unknown ones share one label.
-                method: match method.as_str() {
-                    m @ ("GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS") => m.to_owned(),
-                    _ => "OTHER".to_owned(),
-                },
+                method: method_label(&method),
                 status,
                 tenant: who.and_then(|w| w.tenant).unwrap_or_default(),
             })
@@ -79,6 +75,20 @@ pub async fn observe(
         res.headers_mut().insert(X_REQUEST_ID.clone(), value);
     }
     Ok(res)
+}
+
+/// Clients choose the method: unknown ones share one label.
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        _ => "OTHER",
+    }
 }
 
 /// Honours a sane client-supplied request id, otherwise makes one.
