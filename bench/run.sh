@@ -178,16 +178,19 @@ HEADER='| scenario | req/s | p50 ms | p99 ms | p99.9 ms | CPU s / 1000 req | pea
     xacts() { psql -h 127.0.0.1 -U postgres -tAc "select xact_commit + xact_rollback from pg_stat_database where datname = 'logward_bench'"; }
     X_BEFORE="$(xacts)"
     if [[ -n "${PROFILE:-}" ]]; then
-        # PROFILE=1: a flat CPU profile of logward during scenario c (perf, software clock).
-        perf record -F 499 -o "$WORK/perf.data" -p "$LW_PID" -- sleep "$((DURATION + 2))" >/dev/null 2>&1 &
+        # PROFILE=1: a flat CPU profile of logward during scenario c (perf, software clock);
+        # PROFILE=graph: the same with call graphs, reported with inclusive ("children") shares.
+        graph=(); [[ "$PROFILE" == graph ]] && graph=(--call-graph dwarf,16384)
+        perf record -F 499 "${graph[@]}" -o "$WORK/perf.data" -p "$LW_PID" -- sleep "$((DURATION + 2))" >/dev/null 2>&1 &
         PERF_PID=$!
     fi
     run "c-logward-hs256" "$LW$READ_PATH" "$HS_TOKEN" "" "$LW_PID"
     X_AFTER="$(xacts)"
     if [[ -n "${PROFILE:-}" ]]; then
         wait "$PERF_PID" || true
-        { perf report -i "$WORK/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null || true; } |
-            grep -v '^#' | sed -e 's/[[:space:]]*-[[:space:]]*-[[:space:]]*$//' -e '/^$/d' | head -80 >"$REPO/bench/last-profile.txt" || true
+        report=(--no-children --sort dso,symbol); [[ "$PROFILE" == graph ]] && report=(--children --sort symbol -g none)
+        { perf report -i "$WORK/perf.data" "${report[@]}" --stdio 2>/dev/null || true; } |
+            grep -v '^#' | sed -e 's/[[:space:]]*-[[:space:]]*-[[:space:]]*$//' -e '/^$/d' | head -150 >"$REPO/bench/last-profile.txt" || true
     fi
     run "d-logward-rs256" "$LW$READ_PATH" "$RS_TOKEN" "" "$LW_PID"
     run "e-logward-api-key" "$LW$READ_PATH" "$API_KEY" "" "$LW_PID"
