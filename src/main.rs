@@ -22,7 +22,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::from_source(&Source::load(cli.config.as_deref())?)?;
     match cli.command {
         Command::Serve => {
-            logward::telemetry::init(&settings.log);
+            // Held to the end of `serve`, so queued log lines are written out.
+            let _log = logward::telemetry::init(&settings.log);
             let app = Application::build(settings).await?;
             tracing::info!(port = app.port(), "logward listening");
             app.run_until_stopped(shutdown_signal()).await

@@ -77,6 +77,7 @@ pub struct Metrics {
     audit_dropped: Counter,
     tails_open: Gauge,
     tail_pollers: Gauge,
+    log_lines_dropped: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -177,6 +178,12 @@ impl Metrics {
             "Upstream pollers serving live tails",
             tail_pollers.clone(),
         );
+        let log_lines_dropped = Counter::default();
+        registry.register(
+            "log_lines_dropped",
+            "Log lines dropped because the log writer fell behind",
+            log_lines_dropped.clone(),
+        );
         Self {
             registry,
             requests,
@@ -194,6 +201,7 @@ impl Metrics {
             audit_dropped,
             tails_open,
             tail_pollers,
+            log_lines_dropped,
         }
     }
 
@@ -230,6 +238,10 @@ impl Metrics {
         }
         self.tails_open.set(snapshot.tails_open as i64);
         self.tail_pollers.set(snapshot.tail_pollers as i64);
+        let dropped = self.log_lines_dropped.get();
+        if snapshot.log_lines_dropped > dropped {
+            self.log_lines_dropped.inc_by(snapshot.log_lines_dropped - dropped);
+        }
         let mut out = String::new();
         if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
             return String::new();
@@ -247,4 +259,5 @@ pub struct Snapshot {
     pub audit_dropped: u64,
     pub tails_open: usize,
     pub tail_pollers: usize,
+    pub log_lines_dropped: u64,
 }

@@ -79,6 +79,7 @@ pub(crate) async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Res
         audit_dropped: state.audit.dropped(),
         tails_open: state.tails.open(),
         tail_pollers: state.tails.active_pollers(),
+        log_lines_dropped: crate::telemetry::dropped_lines(),
     });
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

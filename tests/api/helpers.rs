@@ -250,7 +250,9 @@ pub async fn spawn_app_on(app_db: &str, direct_db: &str, endpoint: &str, extra: 
         }
     }
     let settings = Settings::from_source(&Source::from_pairs(pairs)).expect("test settings");
-    logward::telemetry::init(&settings.log);
+    // The first app's log writer serves the whole test binary.
+    static LOG: std::sync::OnceLock<logward::telemetry::LogGuard> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| logward::telemetry::init(&settings.log));
 
     let logs = logs_client().await;
     let sdk = aws_config::defaults(BehaviorVersion::latest())
