@@ -167,7 +167,7 @@ fn sanitize(event: &mut AuditEvent) {
 async fn flush(pool: &PgPool, pending: &mut Vec<AuditEvent>) {
     while !pending.is_empty() {
         let n = pending.len().min(MAX_BATCH);
-        match crate::db::audit::insert_batch(pool, &pending[..n]).await {
+        match crate::db::audit::copy_batch(pool, &pending[..n]).await {
             Ok(()) => {
                 pending.drain(..n);
             }

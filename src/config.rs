@@ -373,7 +373,7 @@ impl Settings {
         };
         let audit = AuditSettings {
             buffer: src.ranged("LOGWARD_AUDIT_BUFFER", 10_000, 10, 10_000_000)? as usize,
-            flush_interval: Duration::from_millis(src.ranged("LOGWARD_AUDIT_FLUSH_MS", 500, 10, 60_000)?),
+            flush_interval: Duration::from_millis(src.ranged("LOGWARD_AUDIT_FLUSH_MS", 100, 10, 60_000)?),
             retention: Duration::from_secs(86_400 * src.ranged("LOGWARD_AUDIT_RETENTION_DAYS", 90, 1, 36_500)?),
         };
         let cache_reload_interval = Duration::from_secs(src.ranged("LOGWARD_CACHE_RELOAD_SECS", 30, 1, 3_600)?);

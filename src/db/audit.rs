@@ -1,7 +1,10 @@
 //! The `audit_events` table.
 
-use chrono::{DateTime, Utc};
-use sqlx::PgExecutor;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::postgres::PgPoolCopyExt;
+use sqlx::{PgExecutor, PgPool};
 
 use super::DbError;
 
@@ -22,7 +25,67 @@ pub struct AuditEvent {
     pub detail: Option<serde_json::Value>,
 }
 
-/// Inserts a batch in one statement.
+const COPY_AUDIT: &str = "copy audit_events
+    (at, kind, tenant_id, principal, action, resource, decision, reason,
+     http_status, latency_ms, request_id, detail)
+    from stdin";
+
+/// Writes a batch with `COPY` (text format): about half the database CPU of
+/// [`insert_batch`] for the same rows, which keeps the audit writer's bursts
+/// short on a machine the gateway shares with its database.
+pub async fn copy_batch(pool: &PgPool, events: &[AuditEvent]) -> Result<(), DbError> {
+    let mut data = String::with_capacity(events.len() * 256);
+    for event in events {
+        encode_row(&mut data, event);
+    }
+    let mut copy = pool.copy_in_raw(COPY_AUDIT).await?;
+    if let Err(e) = copy.send(data.as_bytes()).await {
+        let _ = copy.abort("audit batch not sent").await;
+        return Err(e.into());
+    }
+    copy.finish().await?;
+    Ok(())
+}
+
+/// One row of `COPY ... FROM STDIN` text format: tab-separated, `\N` for
+/// NULL, with backslash, tab, newline and carriage return escaped in values.
+fn encode_row(out: &mut String, e: &AuditEvent) {
+    out.push_str(&e.at.to_rfc3339_opts(SecondsFormat::Micros, true));
+    let field = |out: &mut String, value: Option<&str>| {
+        out.push('\t');
+        match value {
+            None => out.push_str("\\N"),
+            Some(v) => {
+                for c in v.chars() {
+                    match c {
+                        '\\' => out.push_str("\\\\"),
+                        '\t' => out.push_str("\\t"),
+                        '\n' => out.push_str("\\n"),
+                        '\r' => out.push_str("\\r"),
+                        c => out.push(c),
+                    }
+                }
+            }
+        }
+    };
+    field(out, Some(e.kind));
+    field(out, e.tenant_id.as_deref());
+    field(out, e.principal.as_deref());
+    field(out, Some(&e.action));
+    field(out, e.resource.as_deref());
+    field(out, Some(e.decision));
+    field(out, Some(e.reason));
+    let _ = write!(out, "\t{}\t{}", e.http_status, e.latency_ms);
+    field(out, e.request_id.as_deref());
+    match &e.detail {
+        None | Some(serde_json::Value::Null) => field(out, None),
+        Some(detail) => field(out, Some(&detail.to_string())),
+    }
+    out.push('\n');
+}
+
+/// Inserts a batch in one statement (inside a caller's transaction, or one
+/// row at a time when a `COPY` batch was refused).
 pub async fn insert_batch(db: impl PgExecutor<'_>, events: &[AuditEvent]) -> Result<(), DbError> {
     let mut at = Vec::with_capacity(events.len());
     let mut kind = Vec::with_capacity(events.len());

@@ -95,3 +95,65 @@ async fn old_audit_rows_are_pruned() {
         .unwrap();
     assert_eq!(left, 0);
 }
+
+#[tokio::test]
+async fn the_audit_writer_stores_every_character_as_given() {
+    let pool = sqlx::PgPool::connect(&fresh_database().await).await.unwrap();
+    logward::db::MIGRATOR.run(&pool).await.unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-25T12:34:56.789012Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    // COPY's text format gives tab, newline, carriage return and backslash a
+    // meaning; `\N` is its NULL, and `\.` once ended the data.
+    let tricky = "a\tb\nc\rd\\e \\N \\. é 😀 \"q\"";
+    let event = |principal: Option<&str>, detail: Option<Value>| logward::audit::AuditEvent {
+        at,
+        kind: "data",
+        tenant_id: Some("acme".into()),
+        principal: principal.map(str::to_owned),
+        action: format!("logs:GetLogEvents {tricky}"),
+        resource: Some(tricky.into()),
+        decision: "allow",
+        reason: "allowed",
+        http_status: 200,
+        latency_ms: 7,
+        request_id: None,
+        detail,
+    };
+    let events = [
+        event(Some(tricky), Some(json!({"pattern": tricky, "n": [1, null]}))),
+        event(Some("\\N"), None),
+        event(None, Some(Value::Null)),
+    ];
+    logward::db::audit::copy_batch(&pool, &events).await.unwrap();
+
+    #[derive(sqlx::FromRow)]
+    struct Stored {
+        at: chrono::DateTime<chrono::Utc>,
+        principal: Option<String>,
+        action: String,
+        resource: Option<String>,
+        request_id: Option<String>,
+        detail: Option<Value>,
+    }
+    let rows: Vec<Stored> =
+        sqlx::query_as("select at, principal, action, resource, request_id, detail from audit_events order by id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(rows.len(), 3);
+    for (row, sent) in rows.iter().zip(&events) {
+        assert_eq!(row.at, at);
+        assert_eq!(row.principal, sent.principal);
+        assert_eq!(row.action, sent.action);
+        assert_eq!(row.resource, sent.resource);
+        assert_eq!(row.request_id, None);
+    }
+    assert_eq!(rows[0].detail, Some(json!({"pattern": tricky, "n": [1, null]})));
+    assert_eq!(
+        rows[1].principal.as_deref(),
+        Some("\\N"),
+        "a literal \\N is text, not NULL"
+    );
+    assert_eq!((&rows[1].detail, &rows[2].detail), (&None, &None));
+}
