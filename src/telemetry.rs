@@ -14,7 +14,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, LogSettings};
 
-const QUEUED_LINES: usize = 100_000;
+const QUEUED_LINES: usize = 16_384;
 
 static DROPPED: OnceLock<ErrorCounter> = OnceLock::new();
 
