@@ -349,9 +349,10 @@ impl Settings {
             .map(|raw| AccountId::parse(raw.trim()).map_err(|e| invalid("LOGWARD_AWS_ACCOUNT_ID", e.to_string())))
             .transpose()?;
         let max_inflight = src.ranged("LOGWARD_UPSTREAM_MAX_INFLIGHT", 256, 1, 100_000)? as usize;
-        // 64 calls at once is far above CloudWatch Logs' per-account quotas
-        // (GetLogEvents: 25/s, FilterLogEvents: 5/s by default) at its latency.
-        let concurrency = src.ranged("LOGWARD_UPSTREAM_CONCURRENCY", 64.min(max_inflight as u64), 1, 100_000)? as usize;
+        // 32 calls at once, at CloudWatch's tens of milliseconds per call, is
+        // far above its per-account quotas (GetLogEvents 25/s, FilterLogEvents
+        // 5/s by default); each running call may hold a connection per worker.
+        let concurrency = src.ranged("LOGWARD_UPSTREAM_CONCURRENCY", 32.min(max_inflight as u64), 1, 100_000)? as usize;
         if concurrency > max_inflight {
             return Err(invalid(
                 "LOGWARD_UPSTREAM_CONCURRENCY",
@@ -460,9 +461,9 @@ mod tests {
     }
 
     #[test]
-    fn upstream_concurrency_defaults_to_64_within_the_in_flight_cap() {
+    fn upstream_concurrency_defaults_to_32_within_the_in_flight_cap() {
         let s = Settings::from_source(&Source::from_pairs([DB])).unwrap();
-        assert_eq!((s.upstream.concurrency, s.upstream.max_inflight), (64, 256));
+        assert_eq!((s.upstream.concurrency, s.upstream.max_inflight), (32, 256));
         let s = Settings::from_source(&Source::from_pairs([DB, ("LOGWARD_UPSTREAM_MAX_INFLIGHT", "8")])).unwrap();
         assert_eq!(s.upstream.concurrency, 8);
         let e = err(&[

@@ -5,6 +5,7 @@
 
 pub mod cloudwatch;
 pub mod guard;
+mod http_client;
 mod types;
 
 use std::sync::Arc;

@@ -6,11 +6,12 @@ use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_cloudwatchlogs::Client;
-use aws_sdk_cloudwatchlogs::config::StalledStreamProtectionConfig;
+use aws_sdk_cloudwatchlogs::config::{SharedHttpClient, StalledStreamProtectionConfig};
 use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatchlogs::types::{OrderBy, QueryLanguage};
 use futures_util::future::BoxFuture;
 
+use super::http_client::PerThreadHttpClient;
 use super::*;
 use crate::config::UpstreamSettings;
 
@@ -31,6 +32,7 @@ impl CloudWatchUpstream {
             // Responses are small JSON pages bounded by the operation timeout;
             // the per-request throughput monitor only costs timers here.
             .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
+            .http_client(SharedHttpClient::new(PerThreadHttpClient))
             .build();
         Self {
             client: Client::from_conf(config),
