@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
+use prometheus_client::metrics::gauge::Gauge;
 use tokio::sync::Semaphore;
 
 use super::*;
@@ -49,24 +50,21 @@ impl GuardedUpstream {
                 self.error(operation, "overloaded");
                 return Err(UpstreamError::Overloaded);
             };
-            self.metrics.upstream_inflight.inc();
+            let _inflight = Counted::new(&self.metrics.upstream_inflight);
             let started = Instant::now();
             let result = tokio::time::timeout(self.deadline, async {
                 let _running = match self.running.try_acquire() {
                     Ok(permit) => permit,
                     Err(_) => {
-                        self.metrics.upstream_queued.inc();
-                        let waited = self.running.acquire().await;
-                        self.metrics.upstream_queued.dec();
+                        let _queued = Counted::new(&self.metrics.upstream_queued);
                         // The semaphore is never closed.
-                        waited.map_err(|_| UpstreamError::Overloaded)?
+                        self.running.acquire().await.map_err(|_| UpstreamError::Overloaded)?
                     }
                 };
                 call.await
             })
             .await
             .unwrap_or(Err(UpstreamError::Timeout));
-            self.metrics.upstream_inflight.dec();
             self.metrics
                 .upstream_seconds
                 .get_or_create(&OperationLabels { operation })
@@ -85,6 +83,23 @@ impl GuardedUpstream {
             .inc();
     }
 }
+/// Counts itself in a gauge while it lives, so the gauge also comes down when
+/// a call is dropped half-way (the client went away).
+struct Counted<'a>(&'a Gauge);
+
+impl<'a> Counted<'a> {
+    fn new(gauge: &'a Gauge) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
 impl LogsUpstream for GuardedUpstream {
     fn get_log_events(&self, r: GetLogEventsRequest) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>> {
         self.run("GetLogEvents", self.inner.get_log_events(r))
@@ -112,5 +127,94 @@ impl LogsUpstream for GuardedUpstream {
     }
     fn stop_query(&self, id: String) -> BoxFuture<'_, UpstreamResult<bool>> {
         self.run("StopQuery", self.inner.stop_query(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use futures_util::FutureExt;
+
+    use super::*;
+    use crate::domain::names::{LogGroupName, LogStreamName};
+
+    /// An upstream that never answers.
+    struct Silent;
+
+    fn never<'a, T: Send + 'a>() -> BoxFuture<'a, UpstreamResult<T>> {
+        Box::pin(std::future::pending())
+    }
+
+    impl LogsUpstream for Silent {
+        fn get_log_events(&self, _: GetLogEventsRequest) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>> {
+            never()
+        }
+        fn filter_log_events(
+            &self,
+            _: FilterLogEventsRequest,
+        ) -> BoxFuture<'_, UpstreamResult<FilterLogEventsResponse>> {
+            never()
+        }
+        fn describe_log_groups(
+            &self,
+            _: DescribeLogGroupsRequest,
+        ) -> BoxFuture<'_, UpstreamResult<DescribeLogGroupsResponse>> {
+            never()
+        }
+        fn describe_log_streams(
+            &self,
+            _: DescribeLogStreamsRequest,
+        ) -> BoxFuture<'_, UpstreamResult<DescribeLogStreamsResponse>> {
+            never()
+        }
+        fn start_query(&self, _: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>> {
+            never()
+        }
+        fn get_query_results(&self, _: String) -> BoxFuture<'_, UpstreamResult<QueryResults>> {
+            never()
+        }
+        fn stop_query(&self, _: String) -> BoxFuture<'_, UpstreamResult<bool>> {
+            never()
+        }
+    }
+
+    fn request() -> GetLogEventsRequest {
+        GetLogEventsRequest {
+            group: LogGroupName::parse("/g").unwrap(),
+            stream: LogStreamName::parse("s").unwrap(),
+            start_time: None,
+            end_time: None,
+            limit: None,
+            next_token: None,
+            start_from_head: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn calls_dropped_half_way_leave_the_gauges_where_they_were() {
+        let metrics = Arc::new(Metrics::new());
+        let settings = UpstreamSettings {
+            account_id: None,
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(60),
+            max_attempts: 1,
+            max_inflight: 4,
+            concurrency: 1,
+        };
+        let guard = GuardedUpstream::new(Arc::new(Silent), &settings, metrics.clone());
+        let mut running = guard.get_log_events(request());
+        let mut waiting = guard.get_log_events(request());
+        assert!((&mut running).now_or_never().is_none());
+        assert!((&mut waiting).now_or_never().is_none());
+        assert_eq!((metrics.upstream_inflight.get(), metrics.upstream_queued.get()), (2, 1));
+        // The clients go away.
+        drop(waiting);
+        drop(running);
+        assert_eq!((metrics.upstream_inflight.get(), metrics.upstream_queued.get()), (0, 0));
+        // And the slot is free again.
+        let mut next = guard.get_log_events(request());
+        assert!((&mut next).now_or_never().is_none());
+        assert_eq!(metrics.upstream_queued.get(), 0, "the slot was returned");
     }
 }
