@@ -40,6 +40,13 @@ pub enum DbError {
     Other(#[source] sqlx::Error),
 }
 
+/// SQLSTATEs that say "not now" rather than "not this": the server is going
+/// away, starting, out of resources, read-only after a failover, or asks for a
+/// retry. Work refused this way is kept and retried, never dropped.
+fn is_transient(code: &str) -> bool {
+    matches!(code.get(..2), Some("08" | "53" | "57" | "40")) || code == "25006"
+}
+
 impl From<sqlx::Error> for DbError {
     fn from(err: sqlx::Error) -> Self {
         match &err {
@@ -50,6 +57,7 @@ impl From<sqlx::Error> for DbError {
             | sqlx::Error::Tls(_)
             | sqlx::Error::Protocol(_)
             | sqlx::Error::WorkerCrashed => DbError::Unavailable(err),
+            sqlx::Error::Database(db) if db.code().is_some_and(|code| is_transient(&code)) => DbError::Unavailable(err),
             sqlx::Error::Database(db) if db.is_unique_violation() => DbError::Conflict(match db.constraint() {
                 Some("tenants_pkey") => "a tenant with this id already exists".to_owned(),
                 Some(other) => format!("conflicts with an existing record ({other})"),
@@ -74,6 +82,21 @@ impl From<DbError> for ApiError {
                 .with_retry_after(5)
             }
             DbError::Other(e) => ApiError::internal(anyhow::Error::new(e).context("database query")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_transient;
+
+    #[test]
+    fn outages_and_failovers_are_transient_content_errors_are_not() {
+        for code in ["08006", "53300", "57P01", "57P03", "40001", "40P01", "25006"] {
+            assert!(is_transient(code), "{code}");
+        }
+        for code in ["23505", "23514", "22P02", "42P01", "25P02"] {
+            assert!(!is_transient(code), "{code}");
         }
     }
 }

@@ -29,8 +29,9 @@ impl CloudWatchUpstream {
                     .build(),
             )
             .retry_config(RetryConfig::standard().with_max_attempts(settings.max_attempts))
-            // Responses are small JSON pages bounded by the operation timeout;
-            // the per-request throughput monitor only costs timers here.
+            // Responses are small JSON pages, and the whole call is bounded by
+            // the guard's deadline; the per-request throughput monitor only
+            // costs timers here.
             .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
             .http_client(SharedHttpClient::new(PerThreadHttpClient))
             .build();

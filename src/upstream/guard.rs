@@ -1,16 +1,20 @@
 //! Wraps any [`LogsUpstream`] with the gateway's upstream discipline:
 //! - a deadline for the whole call (`LOGWARD_UPSTREAM_TIMEOUT_MS`, 504 past it),
 //!   which includes any wait for a slot and the SDK's retries;
-//! - a bound on calls running at once (`LOGWARD_UPSTREAM_CONCURRENCY`). The
-//!   shared client opens a connection only when none is idle, so this also
-//!   bounds the connections to CloudWatch (and their memory) however many
-//!   clients are connected; calls beyond it wait for a slot;
+//! - a bound on calls running at once (`LOGWARD_UPSTREAM_CONCURRENCY`). A
+//!   connection pool opens a connection only when none is idle, so this also
+//!   bounds the connections to CloudWatch (and their memory) to this many per
+//!   pool (one pool per worker thread), however many clients are connected;
+//!   calls beyond it wait for a slot;
 //! - a cap on calls admitted at all, running or waiting
 //!   (`LOGWARD_UPSTREAM_MAX_INFLIGHT`): a slow CloudWatch must not pile up
 //!   unbounded work, so excess calls fail at once with 503;
-//! - latency and error metrics.
+//! - latency and error metrics. The latency includes any wait for a slot; a
+//!   deadline reached while waiting counts as `queue_timeout`, not `timeout`,
+//!   so local saturation is told apart from a slow CloudWatch.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
@@ -52,23 +56,34 @@ impl GuardedUpstream {
             };
             let _inflight = Counted::new(&self.metrics.upstream_inflight);
             let started = Instant::now();
+            let waiting = AtomicBool::new(false);
             let result = tokio::time::timeout(self.deadline, async {
                 let _running = match self.running.try_acquire() {
                     Ok(permit) => permit,
                     Err(_) => {
                         let _queued = Counted::new(&self.metrics.upstream_queued);
+                        waiting.store(true, Ordering::Relaxed);
                         // The semaphore is never closed.
-                        self.running.acquire().await.map_err(|_| UpstreamError::Overloaded)?
+                        let permit = self.running.acquire().await.map_err(|_| UpstreamError::Overloaded)?;
+                        waiting.store(false, Ordering::Relaxed);
+                        permit
                     }
                 };
                 call.await
             })
-            .await
-            .unwrap_or(Err(UpstreamError::Timeout));
+            .await;
             self.metrics
                 .upstream_seconds
                 .get_or_create(&OperationLabels { operation })
                 .observe(started.elapsed().as_secs_f64());
+            let result = match result {
+                Ok(result) => result,
+                Err(_) if waiting.load(Ordering::Relaxed) => {
+                    self.error(operation, "queue_timeout");
+                    return Err(UpstreamError::Timeout);
+                }
+                Err(_) => Err(UpstreamError::Timeout),
+            };
             if let Err(e) = &result {
                 self.error(operation, e.kind());
             }
@@ -216,5 +231,36 @@ mod tests {
         let mut next = guard.get_log_events(request());
         assert!((&mut next).now_or_never().is_none());
         assert_eq!(metrics.upstream_queued.get(), 0, "the slot was returned");
+    }
+
+    #[tokio::test]
+    async fn a_deadline_reached_while_waiting_for_a_slot_is_a_queue_timeout() {
+        let metrics = Arc::new(Metrics::new());
+        let settings = UpstreamSettings {
+            account_id: None,
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_millis(50),
+            max_attempts: 1,
+            max_inflight: 4,
+            concurrency: 1,
+        };
+        let guard = GuardedUpstream::new(Arc::new(Silent), &settings, metrics.clone());
+        let mut running = guard.get_log_events(request());
+        assert!((&mut running).now_or_never().is_none());
+        let waited = guard.get_log_events(request()).await;
+        assert!(matches!(waited, Err(UpstreamError::Timeout)), "{waited:?}");
+        let count = |kind| {
+            metrics
+                .upstream_errors
+                .get_or_create(&UpstreamErrorLabels {
+                    operation: "GetLogEvents",
+                    kind,
+                })
+                .get()
+        };
+        assert_eq!((count("queue_timeout"), count("timeout")), (1, 0));
+        // The running call reaches its own deadline as a plain timeout.
+        assert!(matches!(running.await, Err(UpstreamError::Timeout)));
+        assert_eq!((count("queue_timeout"), count("timeout")), (1, 1));
     }
 }

@@ -97,14 +97,16 @@ async fn old_audit_rows_are_pruned() {
 }
 
 #[tokio::test]
-async fn the_audit_writer_stores_every_character_as_given() {
+async fn copy_batch_stores_every_character_as_given() {
     let pool = sqlx::PgPool::connect(&fresh_database().await).await.unwrap();
     logward::db::MIGRATOR.run(&pool).await.unwrap();
     let at = chrono::DateTime::parse_from_rfc3339("2026-11-25T12:34:56.789012Z")
         .unwrap()
         .with_timezone(&chrono::Utc);
     // COPY's text format gives tab, newline, carriage return and backslash a
-    // meaning; `\N` is its NULL, and `\.` once ended the data.
+    // meaning; `\N` is its NULL, and `\.` once ended the data. (The writer
+    // replaces control characters before this, but the encoding must not rely
+    // on it.)
     let tricky = "a\tb\nc\rd\\e \\N \\. é 😀 \"q\"";
     let event = |principal: Option<&str>, detail: Option<Value>| logward::audit::AuditEvent {
         at,
