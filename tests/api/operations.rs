@@ -297,21 +297,36 @@ async fn rate_limits_apply_per_tenant_and_per_key() {
     );
 }
 
-#[tokio::test]
-async fn the_upstream_in_flight_cap_answers_503() {
-    let slow = canned_server(
-        200,
-        r#"{"events":[],"nextForwardToken":"f/1","nextBackwardToken":"b/1"}"#,
-        Duration::from_millis(1500),
-    );
-    let app = spawn_app_against(&slow.url, &[("LOGWARD_UPSTREAM_MAX_INFLIGHT", "1")]).await;
-    app.create_tenant("acme", allow_policy(&["arn:aws:logs:*"])).await;
-    let token = hs_token("acme");
-    let first = {
+/// An app whose CloudWatch answers GetLogEvents after 1.5 s, with tenant
+/// "acme" allowed everything, and a way to start reads that run meanwhile.
+struct SlowUpstream {
+    slow: CannedServer,
+    app: TestApp,
+    token: String,
+}
+
+impl SlowUpstream {
+    async fn start(extra: &[(&str, &str)]) -> Self {
+        let slow = canned_server(
+            200,
+            r#"{"events":[],"nextForwardToken":"f/1","nextBackwardToken":"b/1"}"#,
+            Duration::from_millis(1500),
+        );
+        let app = spawn_app_against(&slow.url, extra).await;
+        app.create_tenant("acme", allow_policy(&["arn:aws:logs:*"])).await;
+        Self {
+            slow,
+            app,
+            token: hs_token("acme"),
+        }
+    }
+
+    /// A read in the background; resolves to its status.
+    fn read_in_background(&self) -> tokio::task::JoinHandle<u16> {
         let (client, url, token) = (
-            app.client.clone(),
-            format!("{}/v1/log-groups/g/log-streams/s/events", app.address),
-            token.clone(),
+            self.app.client.clone(),
+            format!("{}/v1/log-groups/g/log-streams/s/events", self.app.address),
+            self.token.clone(),
         );
         tokio::spawn(async move {
             client
@@ -323,12 +338,22 @@ async fn the_upstream_in_flight_cap_answers_503() {
                 .status()
                 .as_u16()
         })
-    };
-    until_status("first call in flight", 1, Duration::from_secs(5), async || {
-        slow.hits.load(Ordering::SeqCst) as u16
-    })
-    .await;
-    let r = app.get_events(&token, "g", "s", "").await;
+    }
+
+    async fn until_upstream_hits(&self, hits: u16) {
+        until_status("upstream hits", hits, Duration::from_secs(5), async || {
+            self.slow.hits.load(Ordering::SeqCst) as u16
+        })
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn the_upstream_in_flight_cap_answers_503() {
+    let s = SlowUpstream::start(&[("LOGWARD_UPSTREAM_MAX_INFLIGHT", "1")]).await;
+    let first = s.read_in_background();
+    s.until_upstream_hits(1).await;
+    let r = s.app.get_events(&s.token, "g", "s", "").await;
     assert!(r.headers().contains_key("retry-after"));
     assert_problem(r, 503, "service_unavailable").await;
     assert_eq!(first.await.unwrap(), 200);
@@ -336,50 +361,20 @@ async fn the_upstream_in_flight_cap_answers_503() {
 
 #[tokio::test]
 async fn calls_beyond_the_upstream_concurrency_wait_for_a_slot_instead_of_failing() {
-    let slow = canned_server(
-        200,
-        r#"{"events":[],"nextForwardToken":"f/1","nextBackwardToken":"b/1"}"#,
-        Duration::from_millis(1500),
-    );
-    let app = spawn_app_against(
-        &slow.url,
-        &[
-            ("LOGWARD_UPSTREAM_CONCURRENCY", "1"),
-            ("LOGWARD_UPSTREAM_MAX_INFLIGHT", "4"),
-        ],
-    )
+    let s = SlowUpstream::start(&[
+        ("LOGWARD_UPSTREAM_CONCURRENCY", "1"),
+        ("LOGWARD_UPSTREAM_MAX_INFLIGHT", "4"),
+    ])
     .await;
-    app.create_tenant("acme", allow_policy(&["arn:aws:logs:*"])).await;
-    let token = hs_token("acme");
-    let call = || {
-        let (client, url, token) = (
-            app.client.clone(),
-            format!("{}/v1/log-groups/g/log-streams/s/events", app.address),
-            token.clone(),
-        );
-        tokio::spawn(async move {
-            client
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        })
-    };
-    let first = call();
-    until_status("first call in flight", 1, Duration::from_secs(5), async || {
-        slow.hits.load(Ordering::SeqCst) as u16
-    })
-    .await;
-    let second = call();
+    let first = s.read_in_background();
+    s.until_upstream_hits(1).await;
+    let second = s.read_in_background();
     until_status(
         "second call waiting for the slot",
         1,
         Duration::from_secs(5),
         async || {
-            let text = app.admin(Method::GET, "/metrics", None).await.text().await.unwrap();
+            let text = s.app.admin(Method::GET, "/metrics", None).await.text().await.unwrap();
             parse_prometheus(&text)
                 .into_iter()
                 .find(|(series, _)| series == "logward_upstream_queued")
@@ -393,7 +388,7 @@ async fn calls_beyond_the_upstream_concurrency_wait_for_a_slot_instead_of_failin
         200,
         "the waiting call ran once the slot was free"
     );
-    assert_eq!(slow.hits.load(Ordering::SeqCst), 2);
+    assert_eq!(s.slow.hits.load(Ordering::SeqCst), 2);
 }
 
 /// Checks Prometheus text line by line: comments, or `name{labels} value`.
