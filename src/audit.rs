@@ -46,6 +46,18 @@ impl AuditSink {
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
+
+    /// A sink whose events land in the returned receiver (unit tests).
+    #[cfg(test)]
+    pub(crate) fn channel(capacity: usize) -> (Self, mpsc::Receiver<AuditEvent>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        let sink = Self {
+            tx,
+            half_full: Arc::new(Notify::new()),
+            dropped: Arc::new(AtomicU64::new(0)),
+        };
+        (sink, rx)
+    }
 }
 
 /// The writer's handle: ask it to flush and stop, and wait until it has.
@@ -195,5 +207,72 @@ async fn flush(pool: &PgPool, pending: &mut Vec<AuditEvent>) {
                 pending.drain(..n);
             }
         }
+    }
+}
+
+/// Audit records are built with these, never as literals: the kind, action
+/// and decision first, the rest as it is known.
+impl AuditEvent {
+    /// A decision on a customer (data-plane) request.
+    pub fn data(action: impl Into<String>, decision: &'static str, reason: &'static str) -> Self {
+        Self::new("data", action.into(), decision, reason)
+    }
+
+    /// A request to the management API.
+    pub fn admin(action: impl Into<String>, decision: &'static str, reason: &'static str) -> Self {
+        Self::new("admin", action.into(), decision, reason)
+    }
+
+    fn new(kind: &'static str, action: String, decision: &'static str, reason: &'static str) -> Self {
+        Self {
+            at: chrono::Utc::now(),
+            kind,
+            tenant_id: None,
+            principal: None,
+            action,
+            resource: None,
+            decision,
+            reason,
+            http_status: 0,
+            latency_ms: 0,
+            request_id: None,
+            detail: None,
+        }
+    }
+
+    pub fn tenant(mut self, tenant: Option<String>) -> Self {
+        self.tenant_id = tenant;
+        self
+    }
+
+    pub fn principal(mut self, principal: Option<String>) -> Self {
+        self.principal = principal;
+        self
+    }
+
+    pub fn resource(mut self, resource: Option<String>) -> Self {
+        self.resource = resource;
+        self
+    }
+
+    pub fn status(mut self, status: u16) -> Self {
+        self.http_status = i16::try_from(status).unwrap_or(i16::MAX);
+        self
+    }
+
+    /// Latency since `started`, in whole milliseconds.
+    pub fn since(mut self, started: std::time::Instant) -> Self {
+        self.latency_ms = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
+        self
+    }
+
+    pub fn request_id(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+
+    pub fn detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = Some(detail);
+        self
     }
 }

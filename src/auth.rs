@@ -1,17 +1,27 @@
-//! Who is calling: customer JWTs (tenant principals) and the admin bootstrap
-//! token (admin principals). Authentication only establishes identity; what the
-//! identity may do is decided by `domain::policy`.
+//! Who is calling. Authentication is a set of plain functions over what the
+//! caller presented ([`Presented`]): [`Authenticator::tenant`] turns a
+//! credential into a [`Principal`] of an active tenant, and
+//! [`Authenticator::admit`] applies the per-request limits. The very same
+//! validity rules ([`Authenticator::still_valid`]) are re-checked while a
+//! long-lived response (a tail) stays open. Front doors only adapt their
+//! transport to these functions. What an identity may do is decided by
+//! `domain::policy`, not here.
 
 pub mod admin;
 pub mod api_key;
-pub mod extractor;
+pub mod authenticate;
+pub mod directory;
 pub mod jwks;
 pub mod jwt;
+pub mod key_usage;
+pub mod principal;
 
-pub use extractor::{AdminPrincipal, TenantPrincipal};
+pub use authenticate::{Authenticator, Presented};
+pub use principal::{AdminPrincipal, Credential, Principal};
 
 /// Why a credential was refused. The variants are for logs and audit; callers
-/// only ever see "unauthenticated" or "tenant not allowed".
+/// only ever see "unauthenticated", "tenant not allowed", "throttled" or
+/// "unavailable" (see `error::from`).
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error("missing bearer credentials")]
@@ -28,6 +38,12 @@ pub enum AuthError {
     DisabledTenant(String),
     #[error("signing keys are unavailable")]
     KeysUnavailable,
+    /// The tenant directory has not been confirmed current recently enough
+    /// to decide on it: fail closed.
+    #[error("access rules cannot be confirmed right now")]
+    Stale,
+    #[error("the {scope} request rate limit is exhausted")]
+    RateLimited { scope: &'static str, retry_after_secs: u64 },
 }
 
 impl AuthError {
@@ -41,43 +57,8 @@ impl AuthError {
             AuthError::UnknownTenant(_) => "unknown_tenant",
             AuthError::DisabledTenant(_) => "disabled_tenant",
             AuthError::KeysUnavailable => "keys_unavailable",
+            AuthError::Stale => "directory_stale",
+            AuthError::RateLimited { .. } => "rate_limited",
         }
     }
-}
-
-impl From<AuthError> for crate::error::ApiError {
-    fn from(err: AuthError) -> Self {
-        use crate::error::{ApiError, ErrorCode};
-        match err {
-            AuthError::UnknownTenant(_) | AuthError::DisabledTenant(_) => ApiError::new(
-                ErrorCode::TenantForbidden,
-                "the tenant of these credentials is unknown or disabled",
-            ),
-            AuthError::KeysUnavailable => ApiError::new(
-                ErrorCode::ServiceUnavailable,
-                "token signing keys cannot be fetched right now",
-            )
-            .with_retry_after(5),
-            // Clients learn that the token failed, not which check failed; the log has the detail.
-            AuthError::InvalidToken(_) => ApiError::unauthenticated("the token is invalid, expired or not accepted"),
-            other => ApiError::unauthenticated(other.to_string()),
-        }
-    }
-}
-
-/// The token of an `Authorization: Bearer <token>` header.
-pub fn bearer_token(header: Option<&actix_web::http::header::HeaderValue>) -> Result<&str, AuthError> {
-    let value = header
-        .ok_or(AuthError::Missing)?
-        .to_str()
-        .map_err(|_| AuthError::Malformed)?;
-    let (scheme, token) = value.split_once(' ').ok_or(AuthError::Malformed)?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(AuthError::Malformed);
-    }
-    let token = token.trim();
-    if token.is_empty() || token.len() > 16 * 1024 {
-        return Err(AuthError::Malformed);
-    }
-    Ok(token)
 }

@@ -15,7 +15,6 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 use crate::config::DatabaseSettings;
-use crate::error::{ApiError, ErrorCode};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -36,6 +35,9 @@ pub enum DbError {
     Conflict(String),
     #[error("the database is unavailable")]
     Unavailable(#[source] sqlx::Error),
+    /// A bounded lock wait ran out (SQLSTATE 55P03): others hold the row.
+    #[error("the record is busy")]
+    Busy,
     #[error("database error")]
     Other(#[source] sqlx::Error),
 }
@@ -58,30 +60,13 @@ impl From<sqlx::Error> for DbError {
             | sqlx::Error::Protocol(_)
             | sqlx::Error::WorkerCrashed => DbError::Unavailable(err),
             sqlx::Error::Database(db) if db.code().is_some_and(|code| is_transient(&code)) => DbError::Unavailable(err),
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03") => DbError::Busy,
             sqlx::Error::Database(db) if db.is_unique_violation() => DbError::Conflict(match db.constraint() {
                 Some("tenants_pkey") => "a tenant with this id already exists".to_owned(),
                 Some(other) => format!("conflicts with an existing record ({other})"),
                 None => "conflicts with an existing record".to_owned(),
             }),
             _ => DbError::Other(err),
-        }
-    }
-}
-
-impl From<DbError> for ApiError {
-    fn from(err: DbError) -> Self {
-        match err {
-            DbError::NotFound => ApiError::not_found("no such record"),
-            DbError::Conflict(msg) => ApiError::new(ErrorCode::Conflict, msg),
-            DbError::Unavailable(e) => {
-                tracing::error!(error = %e, "database unavailable");
-                ApiError::new(
-                    ErrorCode::ServiceUnavailable,
-                    "the database is unavailable; try again shortly",
-                )
-                .with_retry_after(5)
-            }
-            DbError::Other(e) => ApiError::internal(anyhow::Error::new(e).context("database query")),
         }
     }
 }

@@ -1,103 +1,75 @@
-//! The one error type of the HTTP API. Every error leaves as
-//! `application/problem+json` (RFC 9457) with a stable snake_case `code` that
-//! clients match on; [`ErrorCode`] is the catalogue mapping codes to statuses.
-//! Internal details are logged, never sent.
+//! The one error catalogue. Every failure the gateway reports is an
+//! [`ApiError`]: a stable [`ErrorCode`], a detail for humans, and (for bad
+//! input) the fields at fault. Each code is written once, in [`catalogue!`]:
+//! its snake_case name, HTTP status, title and the AWS error type the
+//! AWS-compatible door answers with. Each front door renders it its own way
+//! (problem+json for REST: `routes::problem`); nothing here knows a framework.
+//! Conversions from the modules' own errors live in `error::from`.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, ResponseError};
+mod from;
+
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    InvalidParameter,
-    InvalidBody,
-    InvalidPolicy,
-    Unauthenticated,
-    TenantForbidden,
-    Forbidden,
-    AccessDenied,
-    PreconditionFailed,
-    ResourceNotFound,
-    RouteNotFound,
-    MethodNotAllowed,
-    Conflict,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    Throttled,
-    ServiceUnavailable,
-    UpstreamError,
-    UpstreamTimeout,
-    Internal,
+/// Declares the codes once; every lookup is generated from the same row.
+macro_rules! catalogue {
+    ($($variant:ident = $code:literal, $status:literal, $title:literal, $aws:literal;)+) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorCode {
+            $($variant,)+
+        }
+
+        impl ErrorCode {
+            pub const ALL: &[ErrorCode] = &[$(ErrorCode::$variant,)+];
+
+            /// The stable snake_case code clients match on.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)+ }
+            }
+
+            /// HTTP status on the REST API.
+            pub fn status(self) -> u16 {
+                match self { $(ErrorCode::$variant => $status,)+ }
+            }
+
+            pub(crate) fn title(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $title,)+ }
+            }
+
+            /// The `__type` the AWS JSON 1.1 door answers with.
+            pub fn aws_type(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $aws,)+ }
+            }
+        }
+    };
+}
+
+catalogue! {
+    InvalidParameter     = "invalid_parameter",      400, "Invalid parameter",          "InvalidParameterException";
+    InvalidBody          = "invalid_body",           400, "Invalid request body",       "InvalidParameterException";
+    InvalidPolicy        = "invalid_policy",         400, "Invalid policy document",    "InvalidParameterException";
+    Unauthenticated      = "unauthenticated",        401, "Authentication required",    "UnrecognizedClientException";
+    TenantForbidden      = "tenant_forbidden",       403, "Tenant not allowed",         "AccessDeniedException";
+    Forbidden            = "forbidden",              403, "Forbidden",                  "AccessDeniedException";
+    AccessDenied         = "access_denied",          403, "Access denied",              "AccessDeniedException";
+    ResourceNotFound     = "resource_not_found",     404, "Resource not found",         "ResourceNotFoundException";
+    RouteNotFound        = "route_not_found",        404, "No such route",              "UnknownOperationException";
+    MethodNotAllowed     = "method_not_allowed",     405, "Method not allowed",         "UnknownOperationException";
+    Conflict             = "conflict",               409, "Conflict",                   "ResourceAlreadyExistsException";
+    PreconditionFailed   = "precondition_failed",    412, "Precondition failed",        "InvalidParameterException";
+    PayloadTooLarge      = "payload_too_large",      413, "Payload too large",          "InvalidParameterException";
+    UnsupportedMediaType = "unsupported_media_type", 415, "Unsupported media type",     "InvalidParameterException";
+    Throttled            = "throttled",              429, "Too many requests",          "ThrottlingException";
+    Internal             = "internal",               500, "Internal error",             "InternalFailure";
+    UpstreamError        = "upstream_error",         502, "Upstream failure",           "ServiceUnavailableException";
+    ServiceUnavailable   = "service_unavailable",    503, "Service unavailable",        "ServiceUnavailableException";
+    UpstreamTimeout      = "upstream_timeout",       504, "Upstream timeout",           "ServiceUnavailableException";
 }
 
 impl ErrorCode {
-    pub fn status(self) -> StatusCode {
-        match self {
-            ErrorCode::InvalidParameter | ErrorCode::InvalidBody | ErrorCode::InvalidPolicy => StatusCode::BAD_REQUEST,
-            ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ErrorCode::TenantForbidden | ErrorCode::Forbidden | ErrorCode::AccessDenied => StatusCode::FORBIDDEN,
-            ErrorCode::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            ErrorCode::ResourceNotFound | ErrorCode::RouteNotFound => StatusCode::NOT_FOUND,
-            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorCode::Conflict => StatusCode::CONFLICT,
-            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorCode::Throttled => StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::UpstreamError => StatusCode::BAD_GATEWAY,
-            ErrorCode::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
-            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidParameter => "invalid_parameter",
-            ErrorCode::InvalidBody => "invalid_body",
-            ErrorCode::InvalidPolicy => "invalid_policy",
-            ErrorCode::Unauthenticated => "unauthenticated",
-            ErrorCode::TenantForbidden => "tenant_forbidden",
-            ErrorCode::Forbidden => "forbidden",
-            ErrorCode::PreconditionFailed => "precondition_failed",
-            ErrorCode::AccessDenied => "access_denied",
-            ErrorCode::ResourceNotFound => "resource_not_found",
-            ErrorCode::RouteNotFound => "route_not_found",
-            ErrorCode::MethodNotAllowed => "method_not_allowed",
-            ErrorCode::Conflict => "conflict",
-            ErrorCode::PayloadTooLarge => "payload_too_large",
-            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
-            ErrorCode::Throttled => "throttled",
-            ErrorCode::ServiceUnavailable => "service_unavailable",
-            ErrorCode::UpstreamError => "upstream_error",
-            ErrorCode::UpstreamTimeout => "upstream_timeout",
-            ErrorCode::Internal => "internal",
-        }
-    }
-
-    fn title(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidParameter => "Invalid parameter",
-            ErrorCode::InvalidBody => "Invalid request body",
-            ErrorCode::InvalidPolicy => "Invalid policy document",
-            ErrorCode::Unauthenticated => "Authentication required",
-            ErrorCode::TenantForbidden => "Tenant not allowed",
-            ErrorCode::Forbidden => "Forbidden",
-            ErrorCode::PreconditionFailed => "Precondition failed",
-            ErrorCode::AccessDenied => "Access denied",
-            ErrorCode::ResourceNotFound => "Resource not found",
-            ErrorCode::RouteNotFound => "No such route",
-            ErrorCode::MethodNotAllowed => "Method not allowed",
-            ErrorCode::Conflict => "Conflict",
-            ErrorCode::PayloadTooLarge => "Payload too large",
-            ErrorCode::UnsupportedMediaType => "Unsupported media type",
-            ErrorCode::Throttled => "Too many requests",
-            ErrorCode::ServiceUnavailable => "Service unavailable",
-            ErrorCode::UpstreamError => "Upstream failure",
-            ErrorCode::UpstreamTimeout => "Upstream timeout",
-            ErrorCode::Internal => "Internal error",
-        }
+    /// `urn:logward:problem:<code>`, the problem type URI.
+    pub fn type_uri(self) -> String {
+        format!("urn:logward:problem:{}", self.as_str())
     }
 }
 
@@ -114,35 +86,6 @@ pub struct ApiError {
     detail: String,
     invalid_params: Vec<InvalidParam>,
     retry_after_secs: Option<u64>,
-}
-
-/// The shape of every error response, for the API description.
-#[allow(dead_code)]
-#[derive(utoipa::ToSchema)]
-#[schema(as = Problem)]
-pub struct ProblemDoc {
-    /// `urn:logward:problem:<code>`
-    #[schema(rename = "type")]
-    kind: String,
-    title: String,
-    status: u16,
-    detail: String,
-    /// Stable snake_case error code, e.g. `access_denied`, `invalid_parameter`.
-    code: String,
-    /// For 400s: which inputs were wrong and why.
-    invalid_params: Option<Vec<InvalidParam>>,
-}
-
-#[derive(Serialize)]
-struct Problem<'a> {
-    #[serde(rename = "type")]
-    kind: String,
-    title: &'static str,
-    status: u16,
-    detail: &'a str,
-    code: &'static str,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    invalid_params: &'a [InvalidParam],
 }
 
 impl ApiError {
@@ -185,6 +128,16 @@ impl ApiError {
         Self::new(ErrorCode::ResourceNotFound, detail)
     }
 
+    /// A 429 with the seconds after which a retry may succeed.
+    pub fn throttled(detail: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self::new(ErrorCode::Throttled, detail).with_retry_after(retry_after_secs)
+    }
+
+    /// A 503 with the seconds after which a retry may succeed.
+    pub fn unavailable(detail: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self::new(ErrorCode::ServiceUnavailable, detail).with_retry_after(retry_after_secs)
+    }
+
     /// An unexpected failure: logged with its whole chain, answered opaquely.
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         let err = err.into();
@@ -208,6 +161,14 @@ impl ApiError {
     pub fn detail(&self) -> &str {
         &self.detail
     }
+
+    pub fn invalid_params(&self) -> &[InvalidParam] {
+        &self.invalid_params
+    }
+
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after_secs
+    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -216,67 +177,22 @@ impl std::fmt::Display for ApiError {
     }
 }
 
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        self.code.status()
-    }
+impl std::error::Error for ApiError {}
 
-    fn error_response(&self) -> HttpResponse {
-        let status = self.code.status();
-        let problem = Problem {
-            kind: format!("urn:logward:problem:{}", self.code.as_str()),
-            title: self.code.title(),
-            status: status.as_u16(),
-            detail: &self.detail,
-            code: self.code.as_str(),
-            invalid_params: &self.invalid_params,
-        };
-        let mut response = HttpResponse::build(status);
-        response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
-        if status == StatusCode::UNAUTHORIZED {
-            response.insert_header((
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"logward\""),
-            ));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_distinct_name_and_an_error_status() {
+        let mut names: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+        for code in ErrorCode::ALL {
+            assert!((400..600).contains(&code.status()), "{code:?}");
+            assert!(code.aws_type().ends_with("Exception") || code.aws_type() == "InternalFailure");
+            assert_eq!(code.type_uri(), format!("urn:logward:problem:{}", code.as_str()));
         }
-        if let Some(secs) = self.retry_after_secs {
-            response.insert_header((header::RETRY_AFTER, secs.to_string()));
-        }
-        match serde_json::to_vec(&problem) {
-            Ok(body) => response.body(body),
-            Err(_) => response.finish(),
-        }
-    }
-}
-
-/// Wires actix's own extractor rejections (bad JSON, path, query, size) into
-/// problem+json, so every error the API can produce has the same shape.
-pub mod handlers {
-    use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-    use actix_web::{Error, HttpRequest};
-
-    use super::{ApiError, ErrorCode};
-
-    pub fn json(err: JsonPayloadError, _req: &HttpRequest) -> Error {
-        let api = match &err {
-            JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-                ApiError::new(ErrorCode::PayloadTooLarge, "the request body is too large")
-            }
-            JsonPayloadError::ContentType => ApiError::new(
-                ErrorCode::UnsupportedMediaType,
-                "the request body must be application/json",
-            ),
-            JsonPayloadError::Deserialize(e) => ApiError::invalid_body("body", e.to_string()),
-            other => ApiError::invalid_body("body", other.to_string()),
-        };
-        api.into()
-    }
-
-    pub fn path(err: PathError, _req: &HttpRequest) -> Error {
-        ApiError::invalid_param("path", err.to_string()).into()
-    }
-
-    pub fn query(err: QueryPayloadError, _req: &HttpRequest) -> Error {
-        ApiError::invalid_param("query", err.to_string()).into()
     }
 }

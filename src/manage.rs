@@ -14,7 +14,6 @@ use sqlx::PgConnection;
 use crate::db::DbError;
 use crate::db::audit::AuditEvent;
 use crate::domain::{PolicyError, TenantId};
-use crate::error::{ApiError, ErrorCode, InvalidParam};
 
 /// Who is making a change: `admin-token`, `admin-key:<id>`, `jwt:<sub>`,
 /// `cli:<user>`, and the request it came with, for the audit row.
@@ -49,27 +48,6 @@ pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> ManageError {
     }
 }
 
-impl From<ManageError> for ApiError {
-    fn from(err: ManageError) -> Self {
-        match err {
-            ManageError::NotFound(msg) => ApiError::not_found(msg),
-            ManageError::Conflict(msg) => ApiError::new(ErrorCode::Conflict, msg),
-            ManageError::Invalid { field, reason } => ApiError::invalid_body(field, reason),
-            ManageError::InvalidPolicy(e) => {
-                let mut api = ApiError::new(ErrorCode::InvalidPolicy, e.to_string());
-                api.push_invalid_param(InvalidParam {
-                    name: e.field(),
-                    reason: e.to_string(),
-                });
-                api
-            }
-            e @ ManageError::PreconditionFailed { .. } => ApiError::new(ErrorCode::PreconditionFailed, e.to_string()),
-            ManageError::Db(e) => e.into(),
-            ManageError::Random => ApiError::internal(anyhow::anyhow!("getrandom failed")),
-        }
-    }
-}
-
 /// A display name: 1-200 characters, no surrounding spaces, no control characters.
 pub fn validate_name(field: &str, name: &str) -> Result<(), ManageError> {
     if name.is_empty() || name.trim() != name {
@@ -94,19 +72,12 @@ pub(crate) async fn record_change(
     resource: String,
     detail: Value,
 ) -> Result<(), DbError> {
-    let event = AuditEvent {
-        at: chrono::Utc::now(),
-        kind: "admin",
-        tenant_id: tenant.map(|t| t.to_string()),
-        principal: Some(actor.name.clone()),
-        action: operation.to_owned(),
-        resource: Some(resource),
-        decision: "allow",
-        reason: "admin",
-        http_status: status as i16,
-        latency_ms: 0,
-        request_id: actor.request_id.clone(),
-        detail: Some(detail),
-    };
+    let event = AuditEvent::admin(operation, "allow", "admin")
+        .tenant(tenant.map(|t| t.to_string()))
+        .principal(Some(actor.name.clone()))
+        .resource(Some(resource))
+        .status(status)
+        .request_id(actor.request_id.clone())
+        .detail(detail);
     crate::db::audit::insert_batch(tx, std::slice::from_ref(&event)).await
 }

@@ -47,7 +47,7 @@ use crate::routes::{admin, health, logs};
         admin::keys::revoke_admin_key,
         admin::audit::query,
     ),
-    components(schemas(crate::error::ProblemDoc)),
+    components(schemas(crate::routes::problem::ProblemDoc)),
     modifiers(&Security),
     tags(
         (name = "logs", description = "Customer API: read your own logs (JWT or tenant API key)"),

@@ -1,7 +1,9 @@
 //! The outermost middleware: assigns the request id (a sane client-supplied
-//! `X-Request-Id` is kept), writes one log line per request (id, method, path,
-//! status, latency, tenant, principal, decision; never credentials or query
-//! strings), and counts the request in the metrics.
+//! `X-Request-Id` is kept), runs the request inside a tracing span that
+//! carries the request id, tenant, principal and decision (so every log line
+//! inside a request has them), writes one log line per request (id, method,
+//! path, status, latency, tenant, principal, decision; never credentials or
+//! query strings), and counts the request in the metrics.
 
 use std::time::Instant;
 
@@ -11,15 +13,28 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 
-use crate::auth::extractor::{LoggedPrincipal, RequestId};
+use actix_web::HttpRequest;
+use tracing::Instrument;
+
 use crate::metrics::{RequestLabels, RouteLabels};
 use crate::state::AppState;
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The authorization outcome of a request, for its log line.
-#[derive(Debug, Clone, Copy)]
-pub struct LoggedDecision(pub &'static str);
+/// The request id assigned by this middleware.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Who the metrics should count a request for; set once a principal is known.
+#[derive(Debug, Clone)]
+pub struct LoggedPrincipal {
+    pub tenant: Option<String>,
+    pub principal: String,
+}
+
+pub fn request_id(req: &HttpRequest) -> Option<String> {
+    req.extensions().get::<RequestId>().map(|r| r.0.clone())
+}
 
 pub async fn observe(
     req: ServiceRequest,
@@ -31,27 +46,30 @@ pub async fn observe(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let method = req.method().clone();
     let path = req.path().to_owned();
-    let mut res = next.call(req).await?;
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        tenant = tracing::field::Empty,
+        principal = tracing::field::Empty,
+        decision = tracing::field::Empty,
+    );
+    let mut res = next.call(req).instrument(span.clone()).await?;
     let elapsed = started.elapsed();
-    let (who, decision, route) = {
+    let (who, route) = {
         let request = res.request();
         let extensions = request.extensions();
         (
             extensions.get::<LoggedPrincipal>().cloned(),
-            extensions.get::<LoggedDecision>().copied(),
             request.match_pattern().unwrap_or_else(|| "unmatched".to_owned()),
         )
     };
     let status = res.status().as_u16();
     tracing::info!(
-        request_id = %id,
+        parent: &span,
         method = %method,
         path = %path,
         status,
-        latency_ms = elapsed.as_secs_f64() * 1000.0,
-        tenant = who.as_ref().and_then(|w| w.tenant.as_deref()),
-        principal = who.as_ref().map(|w| w.principal.as_str()),
-        decision = decision.map(|d| d.0),
+        latency_ms = elapsed.as_micros() as f64 / 1000.0,
         "request"
     );
     if let Some(state) = state {

@@ -4,8 +4,10 @@
 //! and that the OpenAPI document describes each one.
 
 pub mod admin;
+pub mod extract;
 pub mod health;
 pub mod logs;
+pub mod problem;
 pub mod query;
 
 use actix_web::http::Method;

@@ -15,17 +15,20 @@ use aws_config::BehaviorVersion;
 use secrecy::ExposeSecret;
 
 use crate::audit::{self, AuditWriter};
+use crate::auth::Authenticator;
 use crate::auth::admin::AdminToken;
+use crate::auth::directory::{self, Directory};
 use crate::auth::jwt::JwtVerifier;
+use crate::auth::key_usage::KeyUsage;
 use crate::config::Settings;
-use crate::directory::{self, Directory};
 use crate::domain::{AccountId, ResourceScope};
-use crate::error::handlers;
-use crate::key_usage::KeyUsage;
+use crate::gateway::{Gateway, Limits};
 use crate::metrics::Metrics;
 use crate::paging::TokenKey;
+use crate::query_ledger::PgQueryLedger;
 use crate::rate_limit::RateLimits;
-use crate::state::{AppState, Limits};
+use crate::routes::problem::handlers;
+use crate::state::AppState;
 use crate::tail::TailHub;
 use crate::upstream::SharedUpstream;
 use crate::upstream::cloudwatch::CloudWatchUpstream;
@@ -108,7 +111,7 @@ impl Application {
             settings.audit.retention,
         ));
         let key_usage = Arc::new(KeyUsage::default());
-        let usage_flusher = tokio::spawn(crate::key_usage::keep_flushing(
+        let usage_flusher = tokio::spawn(crate::auth::key_usage::keep_flushing(
             key_usage.clone(),
             pool.clone(),
             Duration::from_secs(10),
@@ -125,26 +128,38 @@ impl Application {
         };
         let tails = TailHub::new(upstream.clone(), settings.max_tail_pollers);
         let state_pool = pool.clone();
-        let state = web::Data::new(AppState {
-            pool,
+        let auth = Arc::new(Authenticator {
             directory,
             jwt,
             admin_token: AdminToken::new(settings.admin_token.as_ref()),
+            admin_role_claim: settings.admin_role_claim.clone(),
+            rate_limits: RateLimits::new(settings.tenant_rate_limit, settings.key_rate_limit, metrics.clone()),
+            key_usage: key_usage.clone(),
+            max_staleness: settings.max_staleness,
+            jwt_leeway_secs: settings.jwt.leeway_secs as i64,
+        });
+        let gateway = Arc::new(Gateway {
+            auth: auth.clone(),
             upstream,
             scope,
-            audit: audit_sink,
-            key_usage: key_usage.clone(),
-            admin_role_claim: settings.admin_role_claim.clone(),
             tokens,
+            audit: audit_sink.clone(),
+            metrics: metrics.clone(),
+            queries: Arc::new(PgQueryLedger::new(pool.clone())),
+            tails: tails.clone(),
             limits: Limits {
                 max_queries_per_tenant: settings.max_queries_per_tenant,
                 max_tails_per_tenant: settings.max_tails_per_tenant,
                 tail_recheck: settings.tail_recheck,
             },
-            tails: tails.clone(),
+            starting: Default::default(),
+        });
+        let state = web::Data::new(AppState {
+            gateway,
+            auth,
+            pool,
+            audit: audit_sink,
             metrics: metrics.clone(),
-            rate_limits: RateLimits::new(settings.tenant_rate_limit, settings.key_rate_limit, metrics.clone()),
-            max_staleness: settings.max_staleness,
             metrics_token: settings.metrics_token.as_ref().map(|t| AdminToken::new(Some(t))),
         });
 

@@ -66,30 +66,3 @@ impl UpstreamError {
         }
     }
 }
-
-impl From<UpstreamError> for crate::error::ApiError {
-    fn from(err: UpstreamError) -> Self {
-        use crate::error::{ApiError, ErrorCode};
-        match err {
-            UpstreamError::NotFound(msg) => ApiError::not_found(msg),
-            UpstreamError::InvalidRequest(msg) => ApiError::new(ErrorCode::InvalidParameter, msg),
-            UpstreamError::Throttled => ApiError::new(
-                ErrorCode::Throttled,
-                "CloudWatch Logs is throttling requests; retry later",
-            )
-            .with_retry_after(1),
-            UpstreamError::Timeout => {
-                ApiError::new(ErrorCode::UpstreamTimeout, "CloudWatch Logs did not answer in time")
-            }
-            UpstreamError::Overloaded => ApiError::new(
-                ErrorCode::ServiceUnavailable,
-                "too many CloudWatch Logs calls are in flight; retry shortly",
-            )
-            .with_retry_after(1),
-            UpstreamError::Failure(msg) => {
-                tracing::warn!(error = %msg, "upstream failure");
-                ApiError::new(ErrorCode::UpstreamError, "CloudWatch Logs request failed")
-            }
-        }
-    }
-}

@@ -17,10 +17,10 @@ use actix_web::{HttpMessage, HttpRequest, web};
 
 use crate::audit::AuditEvent;
 use crate::auth::AdminPrincipal;
-use crate::auth::extractor::{LoggedPrincipal, RequestId};
 use crate::domain::TenantId;
 use crate::error::ApiError;
 use crate::manage::Actor;
+use crate::request_log::{LoggedPrincipal, RequestId};
 use crate::state::AppState;
 
 /// Handlers read path segments by position (`path_segment`), following these patterns.
@@ -109,8 +109,8 @@ pub(crate) fn routes() -> Vec<super::Route> {
 /// Who is changing something, for `manage`: the admin and the request id.
 fn actor(admin: &AdminPrincipal, req: &HttpRequest) -> Actor {
     Actor {
-        name: admin.principal.clone(),
-        request_id: crate::auth::extractor::request_id(req),
+        name: admin.name.clone(),
+        request_id: crate::request_log::request_id(req),
     }
 }
 
@@ -166,23 +166,19 @@ pub(crate) async fn audit_access(
             403 => "forbidden",
             _ => "error",
         };
-        state.audit.record(AuditEvent {
-            at: chrono::Utc::now(),
-            kind: "admin",
-            tenant_id: None,
-            principal,
-            action: format!(
-                "{method} {}",
-                request.match_pattern().unwrap_or_else(|| request.path().to_owned())
-            ),
-            resource: Some(request.path().to_owned()),
-            decision: if status.is_success() { "allow" } else { "deny" },
-            reason,
-            http_status: status.as_u16() as i16,
-            latency_ms: started.elapsed().as_millis().min(i32::MAX as u128) as i32,
-            request_id,
-            detail: None,
-        });
+        let action = format!(
+            "{method} {}",
+            request.match_pattern().unwrap_or_else(|| request.path().to_owned())
+        );
+        let decision = if status.is_success() { "allow" } else { "deny" };
+        state.audit.record(
+            AuditEvent::admin(action, decision, reason)
+                .principal(principal)
+                .resource(Some(request.path().to_owned()))
+                .status(status.as_u16())
+                .since(started)
+                .request_id(request_id),
+        );
     }
     Ok(res)
 }
@@ -190,13 +186,13 @@ pub(crate) async fn audit_access(
 /// After a write, refresh this instance's directory at once (other instances
 /// follow through the database notification).
 async fn refresh_tenant(state: &AppState, tenant: &TenantId) {
-    if let Err(e) = state.directory.reload_one(&state.pool, tenant).await {
+    if let Err(e) = state.auth.directory.reload_one(&state.pool, tenant).await {
         tracing::warn!(tenant = %tenant, error = %e, "directory refresh after admin write failed; the listener will retry");
     }
 }
 
 async fn refresh_key(state: &AppState, kind: crate::auth::api_key::KeyKind, id: &str) {
-    if let Err(e) = state.directory.reload_key(&state.pool, kind, id).await {
+    if let Err(e) = state.auth.directory.reload_key(&state.pool, kind, id).await {
         tracing::warn!(key = id, error = %e, "directory refresh after key change failed; the listener will retry");
     }
 }

@@ -7,7 +7,7 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 
 use super::{Access, Route, route};
-use crate::auth::bearer_token;
+use crate::auth::Presented;
 use crate::error::{ApiError, ErrorCode};
 use crate::metrics::Snapshot;
 use crate::state::AppState;
@@ -36,14 +36,14 @@ pub(crate) async fn healthz() -> HttpResponse {
 /// Ready to serve: the database answers and the access rules are current.
 #[utoipa::path(get, path = "/readyz", tag = "meta", responses(
     (status = 200, description = "Ready"),
-    (status = 503, description = "Not ready", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
+    (status = 503, description = "Not ready", body = super::problem::ProblemDoc, content_type = "application/problem+json"),
 ))]
 pub(crate) async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let database = tokio::time::timeout(Duration::from_secs(2), sqlx::query("select 1").execute(&state.pool))
         .await
         .is_ok_and(|r| r.is_ok());
-    let age = state.directory.age();
-    let fresh = age.is_some_and(|a| a <= state.max_staleness);
+    let age = state.auth.directory.age();
+    let fresh = state.auth.fresh().is_ok();
     if database && fresh {
         return Ok(HttpResponse::Ok().json(serde_json::json!({
             "status": "ready",
@@ -62,23 +62,24 @@ pub(crate) async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, A
 /// credentials or `LOGWARD_METRICS_TOKEN` as a bearer token.
 #[utoipa::path(get, path = "/metrics", tag = "meta", security(("admin" = [])), responses(
     (status = 200, description = "Prometheus text exposition", content_type = "text/plain"),
-    (status = 401, description = "Neither admin credentials nor the metrics token", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
+    (status = 401, description = "Neither admin credentials nor the metrics token", body = super::problem::ProblemDoc, content_type = "application/problem+json"),
 ))]
 pub(crate) async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let scraper = match (&state.metrics_token, bearer_token(req.headers().get(AUTHORIZATION))) {
-        (Some(required), Ok(token)) => required.verify(token),
+    let presented = Presented::from_authorization(req.headers().get(AUTHORIZATION).map(|v| v.as_bytes()));
+    let scraper = match (&state.metrics_token, presented) {
+        (Some(required), Ok(Presented::Bearer(token))) => required.verify(token),
         _ => false,
     };
     if !scraper {
         crate::auth::AdminPrincipal::extract(&req).await?;
     }
     let body = state.metrics.render(Snapshot {
-        directory_age: state.directory.age().unwrap_or(Duration::MAX),
-        directory_reloads: state.directory.reloads(),
+        directory_age: state.auth.directory.age().unwrap_or(Duration::MAX),
+        directory_reloads: state.auth.directory.reloads(),
         audit_buffered: state.audit.buffered(),
         audit_dropped: state.audit.dropped(),
-        tails_open: state.tails.open(),
-        tail_pollers: state.tails.active_pollers(),
+        tails_open: state.gateway.tails.open(),
+        tail_pollers: state.gateway.tails.active_pollers(),
         log_lines_dropped: crate::telemetry::dropped_lines(),
     });
     Ok(HttpResponse::Ok()

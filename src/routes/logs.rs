@@ -1,7 +1,7 @@
-//! The customer-facing read API under `/v1`. Every handler follows one path:
-//! authenticate (extractor) → validate input → resolve the resource ARN →
-//! authorize (pure) → call CloudWatch → map the response; and every decision is
-//! audited.
+//! The customer-facing read API under `/v1`: the REST door of the gateway.
+//! Each handler parses path and query into the gateway's typed request, calls
+//! the one gateway function for the operation (which authorizes, calls
+//! CloudWatch and audits), and renders the reply as JSON, NDJSON or SSE.
 
 pub(crate) mod events;
 pub(crate) mod filter;
@@ -11,21 +11,17 @@ pub(crate) mod queries;
 pub(crate) mod streams;
 pub(crate) mod tail;
 
-use std::time::Instant;
-
 use actix_web::http::Method;
 use actix_web::http::header::ACCEPT;
 use actix_web::web::Bytes;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
-use crate::audit::AuditEvent;
-use crate::auth::TenantPrincipal;
-use crate::auth::extractor::request_id;
-use crate::domain::{Action, Decision};
+use super::path_segment;
+use super::query::StrictQuery;
+use crate::domain::{LogGroupName, LogStreamName};
 use crate::error::ApiError;
-use crate::request_log::LoggedDecision;
-use crate::state::AppState;
+use crate::gateway::MAX_EPOCH_MS;
 
 /// Handlers read path segments by position (`path_segment`), following these patterns.
 pub(crate) fn routes() -> Vec<super::Route> {
@@ -79,47 +75,32 @@ pub(crate) fn routes() -> Vec<super::Route> {
     ]
 }
 
-/// Latest representable epoch millisecond we accept (year 9999).
-pub(crate) const MAX_EPOCH_MS: i64 = 253_402_300_799_999;
-/// Longest paging token we accept from a client.
-pub(crate) const MAX_TOKEN_LEN: usize = 16 * 1024;
-
-/// Unwraps a client's `nextToken`: it must be one this gateway issued to
-/// this tenant for this operation and resource.
-pub(crate) fn unwrap_token(
-    state: &AppState,
-    principal: &TenantPrincipal,
-    action: Action,
-    resource: &str,
-    token: Option<&str>,
-) -> Result<Option<String>, ApiError> {
-    token
-        .map(|t| {
-            state
-                .tokens
-                .unwrap(t, principal.tenant.id.as_str(), action.operation(), resource)
-                .map_err(|e| ApiError::invalid_param("nextToken", e.to_string()))
-        })
-        .transpose()
+/// The log group at path segment 3 (`/v1/log-groups/{group}/…`).
+fn group(req: &HttpRequest) -> Result<LogGroupName, ApiError> {
+    let raw = path_segment(req, 3, "logGroupName")?;
+    LogGroupName::parse(&raw).map_err(|e| ApiError::invalid_param("logGroupName", e.to_string()))
 }
 
-/// Wraps an upstream token for this tenant, operation and resource.
-pub(crate) fn wrap_token(
-    state: &AppState,
-    principal: &TenantPrincipal,
-    action: Action,
-    resource: &str,
-    token: Option<&str>,
-) -> Option<String> {
-    token.map(|t| {
-        state
-            .tokens
-            .wrap(principal.tenant.id.as_str(), action.operation(), resource, t)
-    })
+/// The log stream at path segment 5 (`…/log-streams/{stream}/…`).
+fn stream(req: &HttpRequest) -> Result<LogStreamName, ApiError> {
+    let raw = path_segment(req, 5, "logStreamName")?;
+    LogStreamName::parse(&raw).map_err(|e| ApiError::invalid_param("logStreamName", e.to_string()))
+}
+
+/// `startTime` and `endTime` in epoch milliseconds, end not before start.
+fn time_range(query: &StrictQuery) -> Result<(Option<i64>, Option<i64>), ApiError> {
+    let start = query.int("startTime", 0, MAX_EPOCH_MS)?;
+    let end = query.int("endTime", 0, MAX_EPOCH_MS)?;
+    if let (Some(s), Some(e)) = (start, end)
+        && e < s
+    {
+        return Err(ApiError::invalid_param("endTime", "must not be before startTime"));
+    }
+    Ok((start, end))
 }
 
 /// Whether the client asked for newline-delimited JSON.
-pub(crate) fn wants_ndjson(req: &HttpRequest) -> bool {
+fn wants_ndjson(req: &HttpRequest) -> bool {
     req.headers()
         .get(ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -128,7 +109,7 @@ pub(crate) fn wants_ndjson(req: &HttpRequest) -> bool {
 
 /// One JSON object per line, written as it is serialised rather than built
 /// whole; paging tokens travel in headers.
-pub(crate) fn ndjson<T: Serialize + 'static>(items: Vec<T>, headers: Vec<(&'static str, String)>) -> HttpResponse {
+fn ndjson<T: Serialize + 'static>(items: Vec<T>, headers: Vec<(&'static str, String)>) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     response.content_type("application/x-ndjson");
     for (name, value) in headers {
@@ -140,123 +121,4 @@ pub(crate) fn ndjson<T: Serialize + 'static>(items: Vec<T>, headers: Vec<(&'stat
         Ok::<_, std::convert::Infallible>(Bytes::from(line))
     }));
     response.streaming(lines)
-}
-
-/// What a handler learnt on its way, for the audit record.
-#[derive(Debug, Default)]
-pub(crate) struct Outcome {
-    resource: Option<String>,
-    decision: Option<Decision>,
-    /// Set when the credential (an API key narrowed to some actions) refused.
-    outside_key_scope: bool,
-}
-
-/// Authorizes `action` on one `resource` for the caller, or answers 403. An API
-/// key narrowed to some actions is checked first: it can only take rights
-/// away from the tenant policy, never add them.
-fn authorize(
-    principal: &TenantPrincipal,
-    action: Action,
-    resource: String,
-    outcome: &mut Outcome,
-) -> Result<(), ApiError> {
-    if !principal.credential_allows(action) {
-        outcome.decision = Some(Decision::ImplicitDeny);
-        outcome.outside_key_scope = true;
-        outcome.resource = Some(resource);
-        return Err(ApiError::access_denied(format!("this API key is not allowed {action}")));
-    }
-    let decision = principal.tenant.policy.authorize(action, &resource);
-    let denied = (!decision.is_allowed()).then(|| {
-        ApiError::access_denied(format!(
-            "the policy of tenant {} does not allow {action} on {resource}",
-            principal.tenant.id
-        ))
-    });
-    outcome.decision = Some(decision);
-    outcome.resource = Some(resource);
-    denied.map_or(Ok(()), Err)
-}
-
-/// Authorizes `action` on every stream whose ARN starts with `prefix` (see
-/// [`crate::domain::CompiledPolicy::authorize_stream_prefix`]), or answers 403.
-fn authorize_streams(
-    principal: &TenantPrincipal,
-    action: Action,
-    prefix: String,
-    what: &str,
-    outcome: &mut Outcome,
-) -> Result<(), ApiError> {
-    if !principal.credential_allows(action) {
-        outcome.decision = Some(Decision::ImplicitDeny);
-        outcome.outside_key_scope = true;
-        outcome.resource = Some(format!("{prefix}*"));
-        return Err(ApiError::access_denied(format!("this API key is not allowed {action}")));
-    }
-    let decision = principal.tenant.policy.authorize_stream_prefix(action, &prefix);
-    outcome.decision = Some(decision);
-    outcome.resource = Some(format!("{prefix}*"));
-    if decision.is_allowed() {
-        Ok(())
-    } else {
-        Err(ApiError::access_denied(format!(
-            "the policy of tenant {} does not allow {action} on {what}: every stream it can read must be permitted",
-            principal.tenant.id
-        )))
-    }
-}
-
-/// Runs a handler's body and records its decision in the audit trail,
-/// whatever the outcome.
-async fn audited(
-    req: &HttpRequest,
-    principal: &TenantPrincipal,
-    state: &AppState,
-    action: Action,
-    body: impl AsyncFnOnce(&mut Outcome) -> Result<HttpResponse, ApiError>,
-) -> Result<HttpResponse, ApiError> {
-    let started = Instant::now();
-    let mut outcome = Outcome::default();
-    let result = body(&mut outcome).await;
-    record(state, req, principal, action, outcome, &result, started);
-    result
-}
-
-fn record(
-    state: &AppState,
-    req: &HttpRequest,
-    principal: &TenantPrincipal,
-    action: Action,
-    outcome: Outcome,
-    result: &Result<HttpResponse, ApiError>,
-    started: Instant,
-) {
-    let status = match result {
-        Ok(r) => r.status(),
-        Err(e) => e.code().status(),
-    };
-    let (decision, reason) = match (outcome.decision, result) {
-        _ if outcome.outside_key_scope => ("deny", "key_scope"),
-        (Some(Decision::Allowed), _) => ("allow", "allowed"),
-        (Some(Decision::ExplicitDeny), _) => ("deny", "explicit_deny"),
-        (Some(Decision::ImplicitDeny), _) => ("deny", "implicit_deny"),
-        (None, Err(_)) => ("deny", "invalid_request"),
-        (None, Ok(_)) => ("deny", "not_evaluated"),
-    };
-    state.metrics.decision(action.iam_name(), decision, reason);
-    req.extensions_mut().insert(LoggedDecision(reason));
-    state.audit.record(AuditEvent {
-        at: chrono::Utc::now(),
-        kind: "data",
-        tenant_id: Some(principal.tenant.id.to_string()),
-        principal: Some(principal.principal.clone()),
-        action: action.iam_name().to_owned(),
-        resource: outcome.resource,
-        decision,
-        reason,
-        http_status: status.as_u16() as i16,
-        latency_ms: started.elapsed().as_millis().min(i32::MAX as u128) as i32,
-        request_id: request_id(req),
-        detail: None,
-    });
 }

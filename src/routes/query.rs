@@ -12,6 +12,13 @@ pub struct StrictQuery {
 
 impl StrictQuery {
     pub fn parse(raw: &str, allowed: &[&str]) -> Result<Self, ApiError> {
+        Self::parse_with_lists(raw, allowed, &[])
+    }
+
+    /// Like [`parse`](Self::parse); the parameters in `lists` may also be
+    /// repeated, one item per occurrence (what `URLSearchParams.append` and
+    /// most HTTP clients produce from a list).
+    pub fn parse_with_lists(raw: &str, allowed: &[&str], lists: &[&str]) -> Result<Self, ApiError> {
         let mut pairs: Vec<(String, String, String)> = Vec::new();
         for part in raw.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
@@ -25,7 +32,7 @@ impl StrictQuery {
                     format!("is not a parameter of this route (allowed: {})", allowed.join(", ")),
                 ));
             }
-            if pairs.iter().any(|(k, _, _)| *k == key) {
+            if !lists.contains(&key.as_str()) && pairs.iter().any(|(k, _, _)| *k == key) {
                 return Err(ApiError::invalid_param(key, "is given more than once"));
             }
             pairs.push((key, value, v.to_owned()));
@@ -40,22 +47,25 @@ impl StrictQuery {
             .map(|(_, v, _)| v.as_str())
     }
 
-    /// A comma-separated list. It is split *before* percent-decoding, so an
-    /// item may contain a comma written as `%2C`.
+    /// A list: one comma-separated occurrence, split *before* percent-decoding
+    /// (so an item may contain a comma written as `%2C`), or the parameter
+    /// repeated with one item per occurrence (then every comma belongs to its item).
     pub fn list(&self, name: &str, max_items: usize) -> Result<Option<Vec<String>>, ApiError> {
-        let Some((_, _, raw)) = self.pairs.iter().find(|(k, _, _)| k == name) else {
-            return Ok(None);
+        let occurrences: Vec<&(String, String, String)> = self.pairs.iter().filter(|(k, _, _)| k == name).collect();
+        let items = match occurrences.as_slice() {
+            [] => return Ok(None),
+            [(_, _, raw)] => raw
+                .split(',')
+                .map(|item| {
+                    decode(item).map_err(|_| ApiError::invalid_param(name, "is not valid UTF-8 after percent-decoding"))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            many => many.iter().map(|(_, decoded, _)| decoded.clone()).collect(),
         };
-        let items = raw
-            .split(',')
-            .map(|item| {
-                decode(item).map_err(|_| ApiError::invalid_param(name, "is not valid UTF-8 after percent-decoding"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         if items.is_empty() || items.len() > max_items || items.iter().any(String::is_empty) {
             return Err(ApiError::invalid_param(
                 name,
-                format!("must list 1 to {max_items} non-empty names, comma-separated"),
+                format!("must list 1 to {max_items} non-empty names, comma-separated or repeated"),
             ));
         }
         Ok(Some(items))
@@ -141,6 +151,23 @@ mod tests {
         assert_eq!(q.list("n", 5).unwrap(), Some(vec!["a,b".to_owned(), "c".to_owned()]));
         assert_eq!(field(q.list("e", 5).unwrap_err()), "e");
         assert_eq!(field(q.list("n", 1).unwrap_err()), "n");
+    }
+
+    #[test]
+    fn lists_may_repeat_the_parameter() {
+        let q = StrictQuery::parse_with_lists("n=a%2Cb&n=c,d&x=1", &["n", "x"], &["n"]).unwrap();
+        assert_eq!(q.list("n", 5).unwrap(), Some(vec!["a,b".to_owned(), "c,d".to_owned()]));
+        assert_eq!(
+            field(
+                StrictQuery::parse_with_lists("x=1&x=2", &["n", "x"], &["n"])
+                    .err()
+                    .unwrap()
+            ),
+            "x"
+        );
+        assert_eq!(field(StrictQuery::parse("n=a&n=b", &["n"]).err().unwrap()), "n");
+        let q = StrictQuery::parse_with_lists("n=a&n=", &["n"], &["n"]).unwrap();
+        assert_eq!(field(q.list("n", 5).unwrap_err()), "n");
     }
 
     #[test]

@@ -4,14 +4,14 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
-use super::{MAX_EPOCH_MS, MAX_TOKEN_LEN, Outcome, audited, authorize, ndjson, unwrap_token, wants_ndjson, wrap_token};
-use crate::auth::TenantPrincipal;
-use crate::domain::{Action, LogGroupName, LogStreamName};
+use super::{group, ndjson, stream, time_range, wants_ndjson};
 use crate::error::ApiError;
-use crate::routes::path_segment;
+use crate::gateway::events::GetLogEvents;
+use crate::gateway::{Call, MAX_TOKEN_LEN};
+use crate::routes::problem::DataProblems;
 use crate::routes::query::StrictQuery;
 use crate::state::AppState;
-use crate::upstream::{GetLogEventsRequest, GetLogEventsResponse};
+use crate::upstream::GetLogEventsResponse;
 
 /// GetLogEvents on one stream
 ///
@@ -29,46 +29,15 @@ use crate::upstream::{GetLogEventsRequest, GetLogEventsResponse};
         ("nextToken" = Option<String>, Query, description = "nextForwardToken or nextBackwardToken of an earlier page"),
         ("startFromHead" = Option<bool>, Query, description = "true: oldest first"),
     ),
-    responses(
-        (status = 200, description = "Events, in CloudWatch's shape", body = EventsBody),
-        (status = 400, description = "Invalid input", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 401, description = "Missing or invalid credentials", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 403, description = "Not allowed", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 404, description = "Not found", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "CloudWatch throttled the request; see Retry-After", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
-        (status = 502, description = "CloudWatch failed", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
-        (status = 504, description = "CloudWatch did not answer in time", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
-    ))]
+    responses((status = 200, description = "Events, in CloudWatch's shape", body = EventsBody), DataProblems))]
 pub async fn get_log_events(
     req: HttpRequest,
-    principal: TenantPrincipal,
+    call: Call,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    audited(&req, &principal, &state, Action::GetLogEvents, async |outcome| {
-        handle(&req, &principal, &state, outcome).await
-    })
-    .await
-}
-
-async fn handle(
-    req: &HttpRequest,
-    principal: &TenantPrincipal,
-    state: &AppState,
-    outcome: &mut Outcome,
-) -> Result<HttpResponse, ApiError> {
-    let mut request = parse(req)?;
-    let arn = state.scope.log_stream(&request.group, &request.stream);
-    authorize(principal, Action::GetLogEvents, arn.clone(), outcome)?;
-    request.next_token = unwrap_token(
-        state,
-        principal,
-        Action::GetLogEvents,
-        &arn,
-        request.next_token.as_deref(),
-    )?;
-    let mut response = state.upstream.get_log_events(request).await?;
-    let wrap = |t: Option<String>| wrap_token(state, principal, Action::GetLogEvents, &arn, t.as_deref());
-    response.next_forward_token = wrap(response.next_forward_token.take());
-    response.next_backward_token = wrap(response.next_backward_token.take());
-    let body = EventsBody::from(response);
-    if wants_ndjson(req) {
+    let reply = state.gateway.get_log_events(&call, parse(&req)).await?;
+    let body = EventsBody::from(reply);
+    if wants_ndjson(&req) {
         let mut headers = Vec::new();
         if let Some(t) = body.next_forward_token {
             headers.push(("x-next-forward-token", t));
@@ -81,24 +50,15 @@ async fn handle(
     Ok(HttpResponse::Ok().json(body))
 }
 
-/// Validates names and parameters before anything else looks at them.
-fn parse(req: &HttpRequest) -> Result<GetLogEventsRequest, ApiError> {
-    let group = path_segment(req, 3, "logGroupName")?;
-    let group = LogGroupName::parse(&group).map_err(|e| ApiError::invalid_param("logGroupName", e.to_string()))?;
-    let stream = path_segment(req, 5, "logStreamName")?;
-    let stream = LogStreamName::parse(&stream).map_err(|e| ApiError::invalid_param("logStreamName", e.to_string()))?;
+fn parse(req: &HttpRequest) -> Result<GetLogEvents, ApiError> {
+    let group = group(req)?;
+    let stream = stream(req)?;
     let query = StrictQuery::parse(
         req.query_string(),
         &["startTime", "endTime", "limit", "nextToken", "startFromHead"],
     )?;
-    let start_time = query.int("startTime", 0, MAX_EPOCH_MS)?;
-    let end_time = query.int("endTime", 0, MAX_EPOCH_MS)?;
-    if let (Some(start), Some(end)) = (start_time, end_time)
-        && end < start
-    {
-        return Err(ApiError::invalid_param("endTime", "must not be before startTime"));
-    }
-    Ok(GetLogEventsRequest {
+    let (start_time, end_time) = time_range(&query)?;
+    Ok(GetLogEvents {
         group,
         stream,
         start_time,

@@ -2,15 +2,16 @@
 //! their UI. Shows the tenant's statements with `${tenant}` filled in, limited
 //! to what the credential may use.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 use crate::audit::AuditEvent;
-use crate::auth::TenantPrincipal;
-use crate::auth::extractor::{Credential, request_id};
+use crate::auth::Credential;
 use crate::domain::Action;
 use crate::domain::policy::Grant;
 use crate::error::ApiError;
+use crate::gateway::Call;
+use crate::routes::problem::DataProblems;
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -45,27 +46,17 @@ enum Principal<'a> {
 /// The tenant, the principal (JWT subject or API key), and the tenant's statements with
 /// `${tenant}` filled in, limited to the actions the credential may use.
 #[utoipa::path(get, path = "/v1/me", tag = "logs", security(("tenant" = [])),
-    responses((status = 200, description = "The caller", body = Object), (status = 401, description = "Missing or invalid credentials", body = crate::error::ProblemDoc, content_type = "application/problem+json"), (status = 403, description = "Not allowed", body = crate::error::ProblemDoc, content_type = "application/problem+json")))]
-pub async fn me(
-    req: HttpRequest,
-    principal: TenantPrincipal,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+    responses((status = 200, description = "The caller", body = Object), DataProblems))]
+pub async fn me(call: Call, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let principal = &call.principal;
     // An identity read is a public-API decision too: audit it.
-    state.audit.record(AuditEvent {
-        at: chrono::Utc::now(),
-        kind: "data",
-        tenant_id: Some(principal.tenant.id.to_string()),
-        principal: Some(principal.principal.clone()),
-        action: "logward:GetMe".into(),
-        resource: None,
-        decision: "allow",
-        reason: "authenticated",
-        http_status: 200,
-        latency_ms: 0,
-        request_id: request_id(&req),
-        detail: None,
-    });
+    state.audit.record(
+        AuditEvent::data("logward:GetMe", "allow", "authenticated")
+            .tenant(Some(principal.tenant.id.to_string()))
+            .principal(Some(principal.name.clone()))
+            .status(200)
+            .request_id(call.request_id.clone()),
+    );
     let (who, mask) = match &principal.credential {
         Credential::Jwt { subject, .. } => (
             Principal::Jwt {

@@ -1,21 +1,23 @@
 //! `GET /v1/log-groups/{group}/log-streams`: the streams of a group the
-//! tenant may see (a tenant may hold rights on some streams of a shared group).
+//! tenant may see.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
-use super::{MAX_TOKEN_LEN, Outcome, audited, unwrap_token, wrap_token};
-use crate::auth::TenantPrincipal;
-use crate::domain::{Action, Decision, LogGroupName, LogStreamName};
+use super::group;
+use crate::domain::LogStreamName;
 use crate::error::ApiError;
-use crate::routes::path_segment;
+use crate::gateway::streams::DescribeLogStreams;
+use crate::gateway::{Call, MAX_TOKEN_LEN};
+use crate::routes::problem::DataProblems;
 use crate::routes::query::StrictQuery;
 use crate::state::AppState;
-use crate::upstream::{DescribeLogStreamsRequest, LogStreamInfo, StreamOrder};
-
-const MAX_UPSTREAM_CALLS: usize = 5;
+use crate::upstream::{LogStreamInfo, StreamOrder};
 
 /// List the streams of a group you may see
+///
+/// Refused (403) when a Deny covers the group or the asked prefix, or no Allow could match a
+/// stream there; otherwise each stream is listed only when permitted.
 #[utoipa::path(get, path = "/v1/log-groups/{group}/log-streams", tag = "logs", security(("tenant" = [])),
     params(
         ("group" = String, Path, description = "Log group name, percent-encoded"),
@@ -25,43 +27,28 @@ const MAX_UPSTREAM_CALLS: usize = 5;
         ("limit" = Option<i32>, Query, description = "1-50, default 50; a page may hold fewer"),
         ("nextToken" = Option<String>, Query, description = "nextToken of the previous page"),
     ),
-    responses(
-        (status = 200, description = "Visible streams", body = StreamsBody),
-        (status = 400, description = "Invalid input", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid credentials", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "No stream of this group is permitted", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such log group", body = crate::error::ProblemDoc, content_type = "application/problem+json"),
-    ))]
+    responses((status = 200, description = "Visible streams", body = StreamsBody), DataProblems))]
 pub async fn list_log_streams(
     req: HttpRequest,
-    principal: TenantPrincipal,
+    call: Call,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    audited(&req, &principal, &state, Action::DescribeLogStreams, async |outcome| {
-        handle(&req, &principal, &state, outcome).await
-    })
-    .await
+    let reply = state.gateway.describe_log_streams(&call, parse(&req)).await?;
+    Ok(HttpResponse::Ok().json(StreamsBody {
+        log_streams: reply.streams.into_iter().map(StreamJson::from).collect(),
+        next_token: reply.next_token,
+    }))
 }
 
-async fn handle(
-    req: &HttpRequest,
-    principal: &TenantPrincipal,
-    state: &AppState,
-    outcome: &mut Outcome,
-) -> Result<HttpResponse, ApiError> {
-    let group = path_segment(req, 3, "logGroupName")?;
-    let group = LogGroupName::parse(&group).map_err(|e| ApiError::invalid_param("logGroupName", e.to_string()))?;
+fn parse(req: &HttpRequest) -> Result<DescribeLogStreams, ApiError> {
+    let group = group(req)?;
     let query = StrictQuery::parse(
         req.query_string(),
         &["prefix", "orderBy", "descending", "limit", "nextToken"],
     )?;
     let prefix = query
         .get("prefix")
-        .map(|p| {
-            LogStreamName::parse(p)
-                .map(|_| p)
-                .map_err(|e| ApiError::invalid_param("prefix", e.to_string()))
-        })
+        .map(|p| LogStreamName::parse(p).map_err(|e| ApiError::invalid_param("prefix", e.to_string())))
         .transpose()?;
     let order_by = match query.get("orderBy") {
         None | Some("LogStreamName") => None,
@@ -79,77 +66,14 @@ async fn handle(
             ));
         }
     };
-    let descending = query.bool("descending")?;
-    let limit = query.int("limit", 1, 50)?.unwrap_or(50) as usize;
-    let raw_token = query.text("nextToken", MAX_TOKEN_LEN)?;
-
-    let action = Action::DescribeLogStreams;
-    let reach = state.scope.streams_prefix(&group, prefix.unwrap_or(""));
-    outcome.resource = Some(format!("{reach}*"));
-    if !principal.credential_allows(action) {
-        outcome.outside_key_scope = true;
-        outcome.decision = Some(Decision::ImplicitDeny);
-        return Err(ApiError::access_denied(format!("this API key is not allowed {action}")));
-    }
-    // Not worth asking CloudWatch when no stream here could be permitted.
-    if !principal.tenant.policy.may_allow_some_stream(action, &reach) {
-        outcome.decision = Some(Decision::ImplicitDeny);
-        return Err(ApiError::access_denied(format!(
-            "the policy of tenant {} does not allow {action} on any stream of {group}",
-            principal.tenant.id
-        )));
-    }
-    outcome.decision = Some(Decision::Allowed);
-
-    let bound_to = format!(
-        "{}|prefix={}|order={:?}|desc={:?}",
-        state.scope.group_arn(&group),
-        prefix.unwrap_or(""),
+    Ok(DescribeLogStreams {
+        group,
+        prefix,
         order_by,
-        descending
-    );
-    let mut upstream_token = unwrap_token(state, principal, action, &bound_to, raw_token)?;
-    let mut streams = Vec::new();
-    let mut more = true;
-    for _ in 0..MAX_UPSTREAM_CALLS {
-        let page = state
-            .upstream
-            .describe_log_streams(DescribeLogStreamsRequest {
-                group: group.clone(),
-                prefix: prefix.map(str::to_owned),
-                order_by,
-                descending,
-                limit: Some((limit - streams.len()) as i32),
-                next_token: upstream_token.take(),
-            })
-            .await?;
-        streams.extend(
-            page.streams
-                .into_iter()
-                .filter(|s| {
-                    principal
-                        .tenant
-                        .policy
-                        .authorize(action, &state.scope.stream_arn_raw(&group, &s.name))
-                        .is_allowed()
-                })
-                .map(StreamJson::from),
-        );
-        upstream_token = page.next_token;
-        more = upstream_token.is_some();
-        if !more || streams.len() >= limit {
-            break;
-        }
-    }
-    let next_token = if more {
-        wrap_token(state, principal, action, &bound_to, upstream_token.as_deref())
-    } else {
-        None
-    };
-    Ok(HttpResponse::Ok().json(StreamsBody {
-        log_streams: streams,
-        next_token,
-    }))
+        descending: query.bool("descending")?,
+        limit: query.int("limit", 1, 50)?.unwrap_or(50) as usize,
+        next_token: query.text("nextToken", MAX_TOKEN_LEN)?.map(str::to_owned),
+    })
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 
-use crate::auth::api_key::{HashedSecret, KeyKind};
+use super::api_key::{HashedSecret, KeyKind};
 use crate::db::{self, DbError};
 use crate::domain::{Action, CompiledPolicy, PolicyDocument, TenantId};
 
@@ -104,6 +104,27 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 impl Directory {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A directory holding exactly these entries, confirmed current now (unit tests).
+    #[cfg(test)]
+    pub(crate) fn of(tenants: Vec<TenantEntry>, keys: Vec<KeyEntry>) -> Self {
+        let directory = Self::default();
+        *write(&directory.tenants) = tenants
+            .into_iter()
+            .map(|t| (t.id.as_str().to_owned(), Arc::new(t)))
+            .collect();
+        {
+            let mut all = write(&directory.keys);
+            for key in keys {
+                all.of_mut(key.kind).insert(key.id.clone(), Arc::new(key));
+            }
+        }
+        *directory
+            .confirmed_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(std::time::Instant::now());
+        directory
     }
 
     /// Time since the directory was last confirmed current (a full reload

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
-use crate::auth::api_key::KeyKind;
+use super::api_key::KeyKind;
 
 #[derive(Debug, Default)]
 pub struct KeyUsage {

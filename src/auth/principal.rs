@@ -1,0 +1,54 @@
+//! Verified identities: a customer of an active tenant ([`Principal`]) or an
+//! operator ([`AdminPrincipal`]).
+
+use std::sync::Arc;
+
+use super::directory::{KeyEntry, TenantEntry};
+use crate::domain::Action;
+
+/// How a tenant principal authenticated.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    Jwt {
+        subject: Option<String>,
+        /// `exp`, epoch seconds, read as the verifier reads it; `None` when it
+        /// cannot be established (then nothing long-lived may stay open).
+        expires_at: Option<i64>,
+    },
+    ApiKey(Arc<KeyEntry>),
+}
+
+/// A verified customer of an active tenant.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub tenant: Arc<TenantEntry>,
+    pub credential: Credential,
+    /// For audit and logs: `jwt:<sub>` (or `jwt`), or `key:<id>`.
+    pub name: String,
+}
+
+impl Principal {
+    /// Whether the credential itself permits `action` (API keys may be
+    /// narrowed to some actions; they never widen the tenant policy).
+    pub fn credential_allows(&self, action: Action) -> bool {
+        match &self.credential {
+            Credential::Jwt { .. } => true,
+            Credential::ApiKey(key) => key.allows(action),
+        }
+    }
+
+    /// The key id, for API-key principals.
+    pub fn key_id(&self) -> Option<&str> {
+        match &self.credential {
+            Credential::ApiKey(key) => Some(&key.id),
+            Credential::Jwt { .. } => None,
+        }
+    }
+}
+
+/// A verified operator.
+#[derive(Debug, Clone)]
+pub struct AdminPrincipal {
+    /// `admin-token`, `admin-key:<id>`, or `jwt:<sub>`.
+    pub name: String,
+}

@@ -1,0 +1,179 @@
+//! DescribeLogGroups: the log groups the tenant can see.
+//!
+//! IAM cannot scope DescribeLogGroups by name, so the gateway narrows the call
+//! itself: it asks CloudWatch only for the literal name prefixes of the
+//! tenant's Allow patterns, and returns a group only when the policy allows
+//! `logs:DescribeLogGroups` on the group or on some of its streams. A page may
+//! be short; each request makes a bounded number of upstream calls.
+
+use super::access::{self, Verdict};
+use super::call::Decided;
+use super::paging::Binding;
+use super::{Call, Gateway, Parsed};
+use crate::auth::Principal;
+use crate::domain::{Action, Decision, LogGroupName, ResourceScope};
+use crate::error::ApiError;
+use crate::upstream::{DescribeLogGroupsRequest, LogGroupInfo};
+
+const ACTION: Action = Action::DescribeLogGroups;
+/// Upstream calls one request may make while filling a page.
+const MAX_UPSTREAM_CALLS: usize = 5;
+
+/// A validated DescribeLogGroups request.
+#[derive(Debug, Clone)]
+pub struct DescribeLogGroups {
+    /// Only groups whose name starts with this (itself a valid group name).
+    pub prefix: Option<String>,
+    /// 1-50.
+    pub limit: usize,
+    pub next_token: Option<String>,
+}
+
+/// A page of visible groups.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogGroups {
+    pub groups: Vec<LogGroupInfo>,
+    pub next_token: Option<String>,
+}
+
+/// Whether the caller may see group `name`: the policy allows the action on
+/// the group itself, or may allow it on some of its streams, and does not
+/// deny it on the group.
+pub fn group_visible(scope: &ResourceScope, principal: &Principal, action: Action, name: &str) -> bool {
+    let Ok(group) = LogGroupName::parse(name) else {
+        return false;
+    };
+    let policy = &principal.tenant.policy;
+    let streams = scope.streams_prefix(&group, "");
+    if policy.denies_all_streams(action, &streams) {
+        return false;
+    }
+    let on_group = policy.authorize(action, &scope.group_arn(&group));
+    on_group == Decision::Allowed
+        || (on_group != Decision::ExplicitDeny && policy.may_allow_some_stream(action, &streams))
+}
+
+/// The upstream prefixes to ask for: the policy's, narrowed by the caller's.
+fn plan(policy_prefixes: Option<Vec<String>>, wanted: Option<&str>) -> Vec<Option<String>> {
+    match (policy_prefixes, wanted) {
+        (None, w) => vec![w.map(str::to_owned)],
+        (Some(prefixes), None) => prefixes.into_iter().map(|p| (!p.is_empty()).then_some(p)).collect(),
+        (Some(prefixes), Some(w)) => {
+            let mut out: Vec<Option<String>> = Vec::new();
+            for p in prefixes {
+                let narrowed = if w.starts_with(p.as_str()) {
+                    w.to_owned()
+                } else if p.starts_with(w) {
+                    p
+                } else {
+                    continue;
+                };
+                if !out.contains(&Some(narrowed.clone())) {
+                    out.push(Some(narrowed));
+                }
+            }
+            out
+        }
+    }
+}
+
+impl Gateway {
+    pub async fn describe_log_groups(
+        &self,
+        call: &Call,
+        input: Parsed<DescribeLogGroups>,
+    ) -> Result<LogGroups, ApiError> {
+        let decided = match input {
+            Err(e) => Decided::invalid(e),
+            Ok(input) => {
+                let wanted = input.prefix.as_deref();
+                let resource = format!("{}log-group:{}*", self.scope.prefix(), wanted.unwrap_or(""));
+                let prefixes = plan(call.principal.tenant.policy.allowed_group_prefixes(ACTION), wanted);
+                let verdict = if prefixes.is_empty() {
+                    let message = format!(
+                        "the policy of tenant {} does not allow {ACTION} on any log group{}",
+                        call.tenant_id(),
+                        wanted.map(|w| format!(" starting with {w:?}")).unwrap_or_default()
+                    );
+                    access::refuse(&call.principal, ACTION, resource, message)
+                } else {
+                    access::per_item(&call.principal, ACTION, resource)
+                };
+                let result = self.list_groups(call, &verdict, input, prefixes).await;
+                Decided::new(verdict, result)
+            }
+        };
+        self.finish(call, ACTION, decided, 200)
+    }
+
+    async fn list_groups(
+        &self,
+        call: &Call,
+        verdict: &Verdict,
+        input: DescribeLogGroups,
+        prefixes: Vec<Option<String>>,
+    ) -> Result<LogGroups, ApiError> {
+        verdict.require()?;
+        let limit = input.limit;
+        // The token carries which prefix we are on and CloudWatch's token within it.
+        let binding = Binding::new("log-groups").param("prefix", input.prefix.as_deref());
+        let (mut index, mut upstream_token) =
+            match self.unwrap_token(call, ACTION, &binding, input.next_token.as_deref())? {
+                None => (0, None),
+                Some(inner) => {
+                    let malformed = || ApiError::invalid_param("nextToken", "malformed");
+                    let (i, t) = inner.split_once(':').ok_or_else(malformed)?;
+                    let i: usize = i.parse().map_err(|_| malformed())?;
+                    (i, (!t.is_empty()).then(|| t.to_owned()))
+                }
+            };
+        let mut groups = Vec::new();
+        let mut calls = 0;
+        while index < prefixes.len() && groups.len() < limit && calls < MAX_UPSTREAM_CALLS {
+            calls += 1;
+            let page = self
+                .upstream
+                .describe_log_groups(DescribeLogGroupsRequest {
+                    prefix: prefixes[index].clone(),
+                    // Never more than still fits, so no result is skipped by paging.
+                    limit: Some((limit - groups.len()) as i32),
+                    next_token: upstream_token.take(),
+                })
+                .await?;
+            groups.extend(
+                page.groups
+                    .into_iter()
+                    .filter(|g| group_visible(&self.scope, &call.principal, ACTION, &g.name)),
+            );
+            match page.next_token {
+                Some(t) => upstream_token = Some(t),
+                None => index += 1,
+            }
+        }
+        let next_token = (index < prefixes.len())
+            .then(|| {
+                let inner = format!("{index}:{}", upstream_token.unwrap_or_default());
+                self.wrap_token(call, ACTION, &binding, Some(&inner))
+            })
+            .flatten();
+        Ok(LogGroups { groups, next_token })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plan;
+
+    #[test]
+    fn plans_the_narrowest_prefixes() {
+        let p = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let s = |v: &str| Some(v.to_owned());
+        assert_eq!(plan(None, None), vec![None]);
+        assert_eq!(plan(None, Some("/x")), vec![s("/x")]);
+        assert_eq!(plan(p(&["/acme/", "shared"]), None), vec![s("/acme/"), s("shared")]);
+        assert_eq!(plan(p(&["/acme/"]), Some("/acme/app")), vec![s("/acme/app")]);
+        assert_eq!(plan(p(&["/acme/app"]), Some("/ac")), vec![s("/acme/app")]);
+        assert_eq!(plan(p(&["/acme/"]), Some("/other")), Vec::<Option<String>>::new());
+        assert_eq!(plan(p(&[""]), None), vec![None]);
+    }
+}

@@ -1,0 +1,296 @@
+//! Logs Insights: StartQuery, GetQueryResults, StopQuery.
+//!
+//! Query ids are account-wide in CloudWatch, so the gateway records which
+//! tenant started each query ([`QueryLedger`]) and answers 404 to everyone
+//! else. The query text may not widen its scope (`domain::insights`), every
+//! group must be readable in full, and reading results re-checks that. A
+//! per-tenant cap on running queries protects the account-wide limit: a slot
+//! is reserved (and the reservation committed) before CloudWatch is called,
+//! so no transaction or lock is ever held across the network call, and a
+//! tenant's burst is gated in memory before it touches the database.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use futures_util::future::BoxFuture;
+
+use super::access::{self, Verdict};
+use super::call::Decided;
+use super::{Call, Gateway, Parsed};
+use crate::domain::{Action, LogGroupName, TenantId};
+use crate::error::ApiError;
+use crate::upstream::{QueryResults, StartQueryRequest};
+
+/// Who owns which query, kept outside the process (Postgres in production).
+pub trait QueryLedger: Send + Sync + 'static {
+    /// Reserves one of the tenant's `cap` running-query slots for a query
+    /// about to start; answers 429 when all are taken. Commits before
+    /// returning: nothing stays locked.
+    fn reserve<'a>(&'a self, start: &'a Reservation) -> BoxFuture<'a, Result<(), ApiError>>;
+    /// The reservation became CloudWatch's query `query_id`.
+    fn confirm<'a>(&'a self, start: &'a Reservation, query_id: &'a str) -> BoxFuture<'a, Result<(), ApiError>>;
+    /// The start failed: the slot is free again.
+    fn release<'a>(&'a self, start: &'a Reservation) -> BoxFuture<'a, Result<(), ApiError>>;
+    /// The tenant's query with this id; `None` for unknown ids and for other
+    /// tenants' queries alike.
+    fn find<'a>(
+        &'a self,
+        tenant: &'a TenantId,
+        query_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<OwnedQuery>, ApiError>>;
+    fn mark_finished<'a>(&'a self, tenant: &'a TenantId, query_id: &'a str) -> BoxFuture<'a, Result<(), ApiError>>;
+}
+
+/// A slot being taken for a query about to start.
+#[derive(Debug, Clone)]
+pub struct Reservation {
+    /// A placeholder id, never a CloudWatch query id (those are UUIDs).
+    pub id: String,
+    pub tenant: TenantId,
+    pub log_groups: Vec<String>,
+    pub started_by: String,
+    /// Running queries the tenant may have.
+    pub cap: i64,
+}
+
+/// A query as the ledger knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedQuery {
+    pub log_groups: Vec<String>,
+    pub finished: bool,
+}
+
+/// Query starts in progress per tenant on this instance: a tenant's burst is
+/// refused here, before it can queue on the database pool.
+#[derive(Debug, Default)]
+pub struct StartGate {
+    starting: Mutex<HashMap<String, i64>>,
+}
+
+struct GateSlot<'a> {
+    gate: &'a StartGate,
+    tenant: String,
+}
+
+impl StartGate {
+    fn enter(&self, tenant: &str, cap: i64) -> Option<GateSlot<'_>> {
+        let mut starting = self.starting.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = starting.entry(tenant.to_owned()).or_insert(0);
+        if *n >= cap {
+            return None;
+        }
+        *n += 1;
+        Some(GateSlot {
+            gate: self,
+            tenant: tenant.to_owned(),
+        })
+    }
+}
+
+impl Drop for GateSlot<'_> {
+    fn drop(&mut self) {
+        let mut starting = self
+            .gate
+            .starting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = starting.get_mut(&self.tenant) {
+            *n -= 1;
+            if *n <= 0 {
+                starting.remove(&self.tenant);
+            }
+        }
+    }
+}
+
+/// A validated StartQuery request.
+#[derive(Debug, Clone)]
+pub struct StartQuery {
+    /// 1-50 groups.
+    pub groups: Vec<LogGroupName>,
+    /// Passed `domain::insights::check_query`.
+    pub query_string: String,
+    /// Epoch seconds.
+    pub start_time: i64,
+    pub end_time: i64,
+    pub limit: Option<i32>,
+}
+
+/// What StopQuery did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    /// Whether a running query was stopped (false: it had finished).
+    pub stopped: bool,
+}
+
+impl Gateway {
+    /// Requires StartQuery on every stream of every group; returns the query id.
+    pub async fn start_query(&self, call: &Call, input: Parsed<StartQuery>) -> Result<String, ApiError> {
+        let decided = match input {
+            Err(e) => Decided::invalid(e),
+            Ok(input) => {
+                let verdict = self.every_stream_of(call, Action::StartQuery, &input.groups);
+                let result = self.start(call, &verdict, input).await;
+                let verdict = match &result {
+                    Ok(id) => verdict.on(format!("query/{id}")),
+                    Err(_) => verdict,
+                };
+                Decided::new(verdict, result)
+            }
+        };
+        self.finish(call, Action::StartQuery, decided, 201)
+    }
+
+    /// Status and results of the caller's own query.
+    pub async fn get_query_results(
+        &self,
+        call: &Call,
+        query_id: Parsed<String>,
+    ) -> Result<(String, QueryResults), ApiError> {
+        let action = Action::GetQueryResults;
+        let about = query_id.as_ref().ok().map(|id| format!("query/{id}"));
+        let decided = match query_id {
+            Err(e) => Decided::invalid(e),
+            Ok(id) => match self.owned_query(call, action, &id).await {
+                Err(e) => Decided::invalid(e),
+                Ok((verdict, finished)) => {
+                    let result = self.results(call, &verdict, &id, finished).await.map(|r| (id, r));
+                    Decided::new(verdict, result)
+                }
+            },
+        };
+        self.finish_about(call, action, decided, 200, about.as_deref())
+    }
+
+    /// Stops the caller's own query (a finished one is left alone).
+    pub async fn stop_query(&self, call: &Call, query_id: Parsed<String>) -> Result<(String, Stopped), ApiError> {
+        let action = Action::StopQuery;
+        let about = query_id.as_ref().ok().map(|id| format!("query/{id}"));
+        let decided = match query_id {
+            Err(e) => Decided::invalid(e),
+            Ok(id) => match self.owned_query(call, action, &id).await {
+                Err(e) => Decided::invalid(e),
+                Ok((verdict, finished)) => {
+                    let result = self.stop(call, &verdict, &id, finished).await.map(|s| (id, s));
+                    Decided::new(verdict, result)
+                }
+            },
+        };
+        self.finish_about(call, action, decided, 200, about.as_deref())
+    }
+
+    fn every_stream_of(&self, call: &Call, action: Action, groups: &[LogGroupName]) -> Verdict {
+        access::all(
+            groups.iter().map(|group| {
+                access::every_stream(
+                    &call.principal,
+                    action,
+                    &self.scope.streams_prefix(group, ""),
+                    &format!("all streams of {group}"),
+                )
+            }),
+            groups
+                .first()
+                .map(|g| format!("{}*", self.scope.streams_prefix(g, "")))
+                .unwrap_or_default(),
+        )
+    }
+
+    async fn start(&self, call: &Call, verdict: &Verdict, input: StartQuery) -> Result<String, ApiError> {
+        verdict.require()?;
+        let tenant = &call.principal.tenant.id;
+        let cap = self.limits.max_queries_per_tenant;
+        let full = || {
+            ApiError::throttled(
+                format!(
+                    "tenant {tenant} already has {cap} Logs Insights queries running or starting; wait for one to finish"
+                ),
+                10,
+            )
+        };
+        let _gate = self.starting.enter(tenant.as_str(), cap).ok_or_else(full)?;
+        let reservation = Reservation {
+            id: format!("reserved:{}", uuid::Uuid::new_v4().simple()),
+            tenant: tenant.clone(),
+            log_groups: input.groups.iter().map(|g| g.as_str().to_owned()).collect(),
+            started_by: call.principal.name.clone(),
+            cap,
+        };
+        self.queries.reserve(&reservation).await?;
+        let started = self
+            .upstream
+            .start_query(StartQueryRequest {
+                groups: input.groups,
+                query_string: input.query_string,
+                start_time: input.start_time,
+                end_time: input.end_time,
+                limit: input.limit,
+            })
+            .await;
+        let query_id = match started {
+            Ok(id) => id,
+            Err(e) => {
+                if let Err(release) = self.queries.release(&reservation).await {
+                    tracing::warn!(error = %release, "could not release an Insights reservation; it expires by itself");
+                }
+                return Err(e.into());
+            }
+        };
+        if let Err(e) = self.queries.confirm(&reservation, &query_id).await {
+            // Untracked, nobody could read it; do not leave it running.
+            let _ = self.upstream.stop_query(query_id).await;
+            return Err(e);
+        }
+        Ok(query_id)
+    }
+
+    /// The caller's query with this id, re-authorized for `action` on every
+    /// group; and whether it had finished.
+    async fn owned_query(&self, call: &Call, action: Action, id: &str) -> Result<(Verdict, bool), ApiError> {
+        let tenant = &call.principal.tenant.id;
+        let query = self
+            .queries
+            .find(tenant, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("no query {id}")))?;
+        let groups = query
+            .log_groups
+            .iter()
+            .map(|name| LogGroupName::parse(name))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| ApiError::not_found(format!("no query {id}")))?;
+        let verdict = self.every_stream_of(call, action, &groups);
+        let verdict = if verdict.is_allowed() {
+            verdict.on(format!("query/{id}"))
+        } else {
+            verdict
+        };
+        Ok((verdict, query.finished))
+    }
+
+    async fn results(
+        &self,
+        call: &Call,
+        verdict: &Verdict,
+        id: &str,
+        finished: bool,
+    ) -> Result<QueryResults, ApiError> {
+        verdict.require()?;
+        let results = self.upstream.get_query_results(id.to_owned()).await?;
+        if results.is_finished() && !finished {
+            self.queries.mark_finished(&call.principal.tenant.id, id).await?;
+        }
+        Ok(results)
+    }
+
+    async fn stop(&self, call: &Call, verdict: &Verdict, id: &str, finished: bool) -> Result<Stopped, ApiError> {
+        verdict.require()?;
+        let stopped = if finished {
+            false
+        } else {
+            self.upstream.stop_query(id.to_owned()).await?
+        };
+        self.queries.mark_finished(&call.principal.tenant.id, id).await?;
+        Ok(Stopped { stopped })
+    }
+}

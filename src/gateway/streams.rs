@@ -1,0 +1,109 @@
+//! DescribeLogStreams: the streams of a group the tenant may see (a tenant
+//! may hold rights on some streams of a shared group). Refused before any
+//! upstream call when a Deny covers the group or the asked prefix, or no
+//! Allow could match a stream there; each listed stream is authorized.
+
+use super::access::{self, Verdict};
+use super::call::Decided;
+use super::paging::Binding;
+use super::{Call, Gateway, Parsed};
+use crate::domain::{Action, LogGroupName, LogStreamName};
+use crate::error::ApiError;
+use crate::upstream::{DescribeLogStreamsRequest, LogStreamInfo, StreamOrder};
+
+const ACTION: Action = Action::DescribeLogStreams;
+const MAX_UPSTREAM_CALLS: usize = 5;
+
+/// A validated DescribeLogStreams request.
+#[derive(Debug, Clone)]
+pub struct DescribeLogStreams {
+    pub group: LogGroupName,
+    /// A stream-name prefix (itself a valid stream name).
+    pub prefix: Option<LogStreamName>,
+    pub order_by: Option<StreamOrder>,
+    pub descending: Option<bool>,
+    /// 1-50.
+    pub limit: usize,
+    pub next_token: Option<String>,
+}
+
+/// A page of visible streams.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogStreams {
+    pub streams: Vec<LogStreamInfo>,
+    pub next_token: Option<String>,
+}
+
+impl Gateway {
+    pub async fn describe_log_streams(
+        &self,
+        call: &Call,
+        input: Parsed<DescribeLogStreams>,
+    ) -> Result<LogStreams, ApiError> {
+        let decided = match input {
+            Err(e) => Decided::invalid(e),
+            Ok(input) => {
+                let prefix = input.prefix.as_ref().map_or("", LogStreamName::as_str);
+                let reach = self.scope.streams_prefix(&input.group, prefix);
+                let what = match &input.prefix {
+                    None => format!("the streams of {}", input.group),
+                    Some(p) => format!("the streams of {} starting with {:?}", input.group, p.as_str()),
+                };
+                let verdict = access::listing(&call.principal, ACTION, &reach, &what);
+                let result = self.list_streams(call, &verdict, input).await;
+                Decided::new(verdict, result)
+            }
+        };
+        self.finish(call, ACTION, decided, 200)
+    }
+
+    async fn list_streams(
+        &self,
+        call: &Call,
+        verdict: &Verdict,
+        input: DescribeLogStreams,
+    ) -> Result<LogStreams, ApiError> {
+        verdict.require()?;
+        let group = &input.group;
+        let limit = input.limit;
+        let order = input.order_by.map(|o| format!("{o:?}"));
+        let descending = input.descending.map(|d| d.to_string());
+        let binding = Binding::new(&self.scope.group_arn(group))
+            .param("prefix", input.prefix.as_ref().map(LogStreamName::as_str))
+            .param("orderBy", order.as_deref())
+            .param("descending", descending.as_deref());
+        let mut upstream_token = self.unwrap_token(call, ACTION, &binding, input.next_token.as_deref())?;
+        let mut streams = Vec::new();
+        let mut more = true;
+        for _ in 0..MAX_UPSTREAM_CALLS {
+            let page = self
+                .upstream
+                .describe_log_streams(DescribeLogStreamsRequest {
+                    group: group.clone(),
+                    prefix: input.prefix.as_ref().map(|p| p.as_str().to_owned()),
+                    order_by: input.order_by,
+                    descending: input.descending,
+                    limit: Some((limit - streams.len()) as i32),
+                    next_token: upstream_token.take(),
+                })
+                .await?;
+            let policy = &call.principal.tenant.policy;
+            streams.extend(page.streams.into_iter().filter(|s| {
+                policy
+                    .authorize(ACTION, &self.scope.stream_arn_raw(group, &s.name))
+                    .is_allowed()
+            }));
+            upstream_token = page.next_token;
+            more = upstream_token.is_some();
+            if !more || streams.len() >= limit {
+                break;
+            }
+        }
+        let next_token = if more {
+            self.wrap_token(call, ACTION, &binding, upstream_token.as_deref())
+        } else {
+            None
+        };
+        Ok(LogStreams { streams, next_token })
+    }
+}
