@@ -14,6 +14,7 @@ mod config;
 mod get_events;
 mod health;
 mod helpers;
+mod isolation;
 mod jwt;
 mod me;
 mod operations;

@@ -238,3 +238,36 @@ async fn a_resumed_group_tail_catches_up_from_last_event_id() {
     assert!(!got.contains("group before the gap"), "{got}");
     assert!(!got.contains("globex"), "{got}");
 }
+
+#[tokio::test]
+async fn a_tail_opened_with_a_fractional_expiry_ends_when_the_token_expires() {
+    // RFC 7519 allows a non-integer NumericDate; no leeway so the test is short.
+    let w = world_with(&[("LOGWARD_TAIL_RECHECK_SECS", "1"), ("LOGWARD_JWT_LEEWAY_SECS", "0")]).await;
+    let exp = now_secs() as f64 + 2.5;
+    let token = sign_hs(&json!({"sub": "alice", "tenant": "acme", "exp": exp}));
+    let path = format!("/v1/log-groups/{}/log-streams/web-1/tail", enc(&w.g("acme/app")));
+    let mut tail = Sse::open(&w, &token, &path).await;
+    tail.until(": connected", Duration::from_secs(5)).await;
+    let got = tail.until("event: end", Duration::from_secs(15)).await;
+    assert!(got.contains("expired"), "{got}");
+    let rows = w
+        .app
+        .audit_rows("action = 'logward:EndTail' and reason = 'invalid_token'", 1)
+        .await;
+    assert_eq!(rows.len(), 1, "the end of the tail is audited");
+}
+
+#[tokio::test]
+async fn a_tail_the_client_leaves_is_audited_as_ended() {
+    let w = world_with(&[("LOGWARD_TAIL_RECHECK_SECS", "1")]).await;
+    let path = format!("/v1/log-groups/{}/tail", enc(&w.g("acme/app")));
+    let mut tail = Sse::open(&w, &hs_token("acme"), &path).await;
+    tail.until(": connected", Duration::from_secs(5)).await;
+    drop(tail);
+    let rows = w
+        .app
+        .audit_rows("action = 'logward:EndTail' and reason = 'client_gone'", 1)
+        .await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].1, "allow");
+}
