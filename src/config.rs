@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::db::tenants::RateLimit;
 use crate::domain::AccountId;
+use crate::domain::RateLimit;
 
 pub use source::Source;
 pub use variables::VARIABLES;

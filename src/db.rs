@@ -14,17 +14,15 @@ use secrecy::ExposeSecret;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-use crate::config::DatabaseSettings;
-
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Connects lazily: the pool is usable before Postgres answers, so a gateway can
 /// start (and report not-ready) while the database is still coming up.
-pub fn connect_lazy(settings: &DatabaseSettings) -> Result<PgPool, sqlx::Error> {
+pub fn connect_lazy(url: &secrecy::SecretString, max_connections: u32) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
-        .max_connections(settings.max_connections)
+        .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
-        .connect_lazy(settings.url.expose_secret())
+        .connect_lazy(url.expose_secret())
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -14,7 +14,6 @@ pub mod error;
 pub mod gateway;
 pub mod manage;
 pub mod metrics;
-pub mod openapi;
 pub mod paging;
 pub mod query_ledger;
 pub mod rate_limit;
@@ -26,3 +25,6 @@ pub mod tail;
 pub mod telemetry;
 pub mod tls;
 pub mod upstream;
+
+/// The OpenAPI description of the REST door (kept at its old path for tools and tests).
+pub use routes::openapi;

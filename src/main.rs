@@ -29,7 +29,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped(shutdown_signal()).await
         }
         Command::Migrate => {
-            let pool = logward::db::connect_lazy(&settings.database)?;
+            let pool = logward::db::connect_lazy(&settings.database.url, settings.database.max_connections)?;
             logward::db::MIGRATOR.run(&pool).await?;
             println!("migrations applied");
             Ok(())

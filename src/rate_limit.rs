@@ -14,7 +14,7 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 
-use crate::db::tenants::RateLimit;
+use crate::domain::RateLimit;
 use crate::metrics::{LimitLabels, Metrics, TenantLabels};
 
 type Bucket = RateLimiter<NotKeyed, InMemoryState, DefaultClock, StateInformationMiddleware>;

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod extract;
 pub mod health;
 pub mod logs;
+pub mod openapi;
 pub mod problem;
 pub mod query;
 

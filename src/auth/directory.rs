@@ -30,7 +30,7 @@ pub struct TenantEntry {
     pub policy: CompiledPolicy,
     pub policy_version: Option<i32>,
     /// The tenant's own rate limit; `None`: the default.
-    pub rate_limit: Option<crate::db::tenants::RateLimit>,
+    pub rate_limit: Option<crate::domain::RateLimit>,
 }
 
 /// A usable (not revoked) API key. Expiry is checked at use.
@@ -246,7 +246,7 @@ fn entry_from_row(row: db::tenants::TenantSnapshot) -> Option<TenantEntry> {
         }
     };
     Some(TenantEntry {
-        rate_limit: crate::db::tenants::RateLimit::from_columns(row.rate_limit_per_sec, row.rate_limit_burst),
+        rate_limit: crate::domain::RateLimit::from_columns(row.rate_limit_per_sec, row.rate_limit_burst),
         name: row.name,
         active: row.status == "active",
         policy,

@@ -16,7 +16,7 @@ use crate::manage::{self, Actor, ManageError};
 
 /// Runs a management command. Errors come back as one line for the caller to print.
 pub async fn run_management(settings: &Settings, command: Command, json: bool) -> anyhow::Result<()> {
-    let pool = crate::db::connect_lazy(&settings.database)?;
+    let pool = crate::db::connect_lazy(&settings.database.url, settings.database.max_connections)?;
     crate::db::MIGRATOR.run(&pool).await.context("database")?;
     let out = Output { json };
     let actor = Actor {

@@ -13,8 +13,8 @@ use super::{
     AuditSettings, ConfigError, DatabaseSettings, JwtSettings, LogFormat, LogSettings, Settings, Source, TlsSettings,
     UpstreamSettings, invalid,
 };
-use crate::db::tenants::RateLimit;
 use crate::domain::AccountId;
+use crate::domain::RateLimit;
 
 impl Settings {
     pub fn from_source(src: &Source) -> Result<Self, ConfigError> {

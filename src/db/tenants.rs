@@ -5,6 +5,7 @@ use serde::Serialize;
 use sqlx::PgExecutor;
 
 use super::DbError;
+pub use crate::domain::RateLimit;
 use crate::domain::TenantId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -55,28 +56,6 @@ struct TenantRow {
     updated_at: DateTime<Utc>,
     rate_limit_per_sec: Option<i32>,
     rate_limit_burst: Option<i32>,
-}
-
-/// A tenant's own request rate limit (token bucket), overriding the default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RateLimit {
-    /// Sustained requests per second, 1-100000.
-    pub per_second: u32,
-    /// Requests that may arrive at once above that, 1-100000.
-    pub burst: u32,
-}
-
-impl RateLimit {
-    pub fn from_columns(per_second: Option<i32>, burst: Option<i32>) -> Option<Self> {
-        match (per_second, burst) {
-            (Some(p), Some(b)) if p > 0 && b > 0 => Some(Self {
-                per_second: p as u32,
-                burst: b as u32,
-            }),
-            _ => None,
-        }
-    }
 }
 
 impl From<TenantRow> for Tenant {

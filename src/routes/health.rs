@@ -18,12 +18,7 @@ pub(crate) fn routes() -> Vec<Route> {
         route(Method::GET, "/readyz", Access::Public, web::to(readyz)),
         // Metrics name tenants: admin credentials, or the metrics token.
         route(Method::GET, "/metrics", Access::Admin, web::to(metrics)),
-        route(
-            Method::GET,
-            "/openapi.json",
-            Access::Public,
-            web::to(crate::openapi::serve),
-        ),
+        route(Method::GET, "/openapi.json", Access::Public, web::to(openapi)),
     ]
 }
 
@@ -85,4 +80,13 @@ pub(crate) async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Res
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body))
+}
+
+/// This API's OpenAPI 3.1 description.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
+pub(crate) async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(super::openapi::document())
 }

@@ -2,11 +2,10 @@
 //! handlers' `#[utoipa::path]` annotations. Served at `GET /openapi.json` and
 //! committed as `openapi.json`; a test keeps both in step with the route table.
 
-use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{admin, health, logs};
+use super::{admin, health, logs};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,7 +18,7 @@ use crate::routes::{admin, health, logs};
         health::healthz,
         health::readyz,
         health::metrics,
-        serve,
+        health::openapi,
         logs::groups::list_log_groups,
         logs::streams::list_log_streams,
         logs::events::get_log_events,
@@ -81,11 +80,4 @@ impl Modify for Security {
 /// The document as served and committed.
 pub fn document() -> String {
     ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
-}
-
-/// This API's OpenAPI 3.1 description.
-#[utoipa::path(get, path = "/openapi.json", tag = "meta",
-    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
-pub async fn serve() -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(document())
 }

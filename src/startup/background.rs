@@ -1,0 +1,40 @@
+//! The long-lived loops that keep a built state current: the tenant
+//! directory refresher (NOTIFY plus periodic full reloads), the audit
+//! retention pruner, and the API-key last-use flusher.
+
+use std::time::Duration;
+
+use super::state::Built;
+use crate::config::Settings;
+
+pub(super) struct Background {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+pub(super) fn start(built: &Built, settings: &Settings) -> Background {
+    let refresher = tokio::spawn(crate::auth::directory::keep_current(
+        built.state.auth.directory.clone(),
+        built.pool.clone(),
+        settings.cache_reload_interval,
+    ));
+    let pruner = tokio::spawn(crate::manage::audit::keep_pruning(
+        built.pool.clone(),
+        settings.audit.retention,
+    ));
+    let usage_flusher = tokio::spawn(crate::auth::key_usage::keep_flushing(
+        built.state.auth.key_usage.clone(),
+        built.pool.clone(),
+        Duration::from_secs(10),
+    ));
+    Background {
+        tasks: vec![refresher, pruner, usage_flusher],
+    }
+}
+
+impl Background {
+    pub(super) fn stop(self) {
+        for task in self.tasks {
+            task.abort();
+        }
+    }
+}

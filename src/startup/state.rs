@@ -1,0 +1,166 @@
+//! Building the application state from settings: the database pool (with
+//! migrations applied), the CloudWatch client, the JWT verifier, the tenant
+//! directory (loaded once), the audit sink and writer, the authenticator and
+//! the gateway. Nothing here keeps running by itself except the audit writer,
+//! which the state needs to record anything.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use anyhow::Context;
+use aws_config::BehaviorVersion;
+use secrecy::ExposeSecret;
+
+use crate::audit::{self, AuditWriter};
+use crate::auth::Authenticator;
+use crate::auth::admin::AdminToken;
+use crate::auth::directory::Directory;
+use crate::auth::jwt::JwtVerifier;
+use crate::auth::key_usage::KeyUsage;
+use crate::config::Settings;
+use crate::domain::{AccountId, ResourceScope};
+use crate::gateway::{Gateway, Limits};
+use crate::metrics::Metrics;
+use crate::paging::TokenKey;
+use crate::query_ledger::PgQueryLedger;
+use crate::rate_limit::RateLimits;
+use crate::state::AppState;
+use crate::tail::TailHub;
+use crate::upstream::SharedUpstream;
+use crate::upstream::cloudwatch::CloudWatchUpstream;
+use crate::upstream::guard::GuardedUpstream;
+
+/// An upstream chosen by the caller instead of the AWS SDK from the environment
+/// (tests and benchmarks), with the region and account its ARNs use.
+pub struct UpstreamOverride {
+    pub upstream: SharedUpstream,
+    pub region: String,
+    pub account: AccountId,
+}
+
+/// The built state, and what must be flushed when the process stops.
+pub struct Built {
+    pub state: web::Data<AppState>,
+    pub pool: sqlx::PgPool,
+    audit_writer: AuditWriter,
+}
+
+impl Built {
+    pub async fn new(settings: &Settings, upstream: Option<UpstreamOverride>) -> anyhow::Result<Self> {
+        let pool = crate::db::connect_lazy(&settings.database.url, settings.database.max_connections)
+            .context("LOGWARD_DATABASE_URL: invalid")?;
+        crate::db::MIGRATOR
+            .run(&pool)
+            .await
+            .context("applying database migrations")?;
+
+        let (upstream, scope) = match upstream {
+            Some(o) => (o.upstream, ResourceScope::new(&o.region, &o.account)),
+            None => aws_upstream(settings).await?,
+        };
+        let metrics = Arc::new(Metrics::new());
+        let upstream: SharedUpstream = Arc::new(GuardedUpstream::new(upstream, &settings.upstream, metrics.clone()));
+        tracing::info!(resource_scope = %scope, "CloudWatch Logs upstream ready");
+
+        let jwt = JwtVerifier::new(&settings.jwt)?;
+        if !jwt.has_keys() {
+            tracing::warn!("no JWT key configured (LOGWARD_JWT_*): every customer token will be refused");
+        }
+        if let Some(jwks) = jwt.jwks()
+            && let Err(e) = jwks.refresh().await
+        {
+            tracing::warn!(error = %e, "initial JWKS fetch failed; will retry on demand");
+        }
+
+        let directory = Arc::new(Directory::new());
+        directory
+            .reload_all(&pool)
+            .await
+            .map_err(anyhow::Error::new)
+            .context("loading tenants")?;
+
+        let (audit_sink, audit_writer) =
+            audit::start(pool.clone(), settings.audit.buffer, settings.audit.flush_interval);
+        let tokens = match &settings.token_key {
+            Some(key) => TokenKey::new(key.expose_secret().as_bytes()),
+            None => {
+                tracing::warn!(
+                    "LOGWARD_TOKEN_KEY is unset: generated a random paging-token key; nextTokens will not survive a \
+                     restart or work across instances"
+                );
+                TokenKey::random().context("generating a paging-token key")?
+            }
+        };
+        let auth = Arc::new(Authenticator {
+            directory,
+            jwt,
+            admin_token: AdminToken::new(settings.admin_token.as_ref()),
+            admin_role_claim: settings.admin_role_claim.clone(),
+            rate_limits: RateLimits::new(settings.tenant_rate_limit, settings.key_rate_limit, metrics.clone()),
+            key_usage: Arc::new(KeyUsage::default()),
+            max_staleness: settings.max_staleness,
+            jwt_leeway_secs: settings.jwt.leeway_secs as i64,
+        });
+        let gateway = Arc::new(Gateway {
+            auth: auth.clone(),
+            tails: TailHub::new(upstream.clone(), settings.max_tail_pollers),
+            upstream,
+            scope,
+            tokens,
+            audit: audit_sink.clone(),
+            metrics: metrics.clone(),
+            queries: Arc::new(PgQueryLedger::new(pool.clone())),
+            limits: Limits {
+                max_queries_per_tenant: settings.max_queries_per_tenant,
+                max_tails_per_tenant: settings.max_tails_per_tenant,
+                tail_recheck: settings.tail_recheck,
+            },
+            starting: Default::default(),
+        });
+        let state = web::Data::new(AppState {
+            gateway,
+            auth,
+            pool: pool.clone(),
+            audit: audit_sink,
+            metrics,
+            metrics_token: settings.metrics_token.as_ref().map(|t| AdminToken::new(Some(t))),
+        });
+        Ok(Self {
+            state,
+            pool,
+            audit_writer,
+        })
+    }
+
+    /// Writes out key uses and the audit buffer (shutdown).
+    pub async fn flush(self) {
+        self.state.auth.key_usage.flush(&self.pool).await;
+        self.audit_writer.shutdown().await;
+    }
+}
+
+/// The AWS SDK client from the standard chain (credentials, `AWS_REGION`,
+/// `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`), and the ARN scope: the upstream region
+/// and the account (configured, or asked of STS).
+async fn aws_upstream(settings: &Settings) -> anyhow::Result<(SharedUpstream, ResourceScope)> {
+    let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let region = sdk
+        .region()
+        .map(|r| r.to_string())
+        .context("AWS_REGION: required (the region of the CloudWatch Logs you serve)")?;
+    let account = match &settings.upstream.account_id {
+        Some(a) => a.clone(),
+        None => {
+            let sts = aws_sdk_sts::Client::new(&sdk);
+            let identity = tokio::time::timeout(Duration::from_secs(10), sts.get_caller_identity().send())
+                .await
+                .context("LOGWARD_AWS_ACCOUNT_ID: unset, and STS GetCallerIdentity timed out")?
+                .context("LOGWARD_AWS_ACCOUNT_ID: unset, and STS GetCallerIdentity failed")?;
+            let raw = identity.account().unwrap_or_default();
+            AccountId::parse(raw).context("LOGWARD_AWS_ACCOUNT_ID: STS returned no valid account id")?
+        }
+    };
+    let upstream: SharedUpstream = Arc::new(CloudWatchUpstream::new(&sdk, &settings.upstream));
+    Ok((upstream, ResourceScope::new(&region, &account)))
+}
