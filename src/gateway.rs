@@ -16,6 +16,7 @@ pub mod call;
 pub mod events;
 pub mod filter;
 pub mod groups;
+pub mod pager;
 pub mod paging;
 pub mod queries;
 pub mod streams;

@@ -3,11 +3,12 @@
 //! IAM cannot scope DescribeLogGroups by name, so the gateway narrows the call
 //! itself: it asks CloudWatch only for the literal name prefixes of the
 //! tenant's Allow patterns, and returns a group only when the policy allows
-//! `logs:DescribeLogGroups` on the group or on some of its streams. A page may
-//! be short; each request makes a bounded number of upstream calls.
+//! `logs:DescribeLogGroups` on the group or on some of its streams. Pages
+//! never betray hidden groups (see [`super::pager`]).
 
 use super::access::{self, Verdict};
 use super::call::Decided;
+use super::pager::{self, Cursor};
 use super::paging::Binding;
 use super::{Call, Gateway, Parsed};
 use crate::auth::Principal;
@@ -16,8 +17,8 @@ use crate::error::ApiError;
 use crate::upstream::{DescribeLogGroupsRequest, LogGroupInfo};
 
 const ACTION: Action = Action::DescribeLogGroups;
-/// Upstream calls one request may make while filling a page.
-const MAX_UPSTREAM_CALLS: usize = 5;
+/// Groups asked of CloudWatch per call (its maximum).
+const UPSTREAM_PAGE: i32 = 50;
 
 /// A validated DescribeLogGroups request.
 #[derive(Debug, Clone)]
@@ -114,48 +115,25 @@ impl Gateway {
         prefixes: Vec<Option<String>>,
     ) -> Result<LogGroups, ApiError> {
         verdict.require()?;
-        let limit = input.limit;
-        // The token carries which prefix we are on and CloudWatch's token within it.
         let binding = Binding::new("log-groups").param("prefix", input.prefix.as_deref());
-        let (mut index, mut upstream_token) =
-            match self.unwrap_token(call, ACTION, &binding, input.next_token.as_deref())? {
-                None => (0, None),
-                Some(inner) => {
-                    let malformed = || ApiError::invalid_param("nextToken", "malformed");
-                    let (i, t) = inner.split_once(':').ok_or_else(malformed)?;
-                    let i: usize = i.parse().map_err(|_| malformed())?;
-                    (i, (!t.is_empty()).then(|| t.to_owned()))
-                }
+        let cursor = match self.unwrap_token(call, ACTION, &binding, input.next_token.as_deref())? {
+            Some(inner) => Cursor::decode(&inner)?,
+            None => Cursor::default(),
+        };
+        let fetch = |prefix: &Option<String>, next_token: Option<String>| {
+            let request = DescribeLogGroupsRequest {
+                prefix: prefix.clone(),
+                limit: Some(UPSTREAM_PAGE),
+                next_token,
             };
-        let mut groups = Vec::new();
-        let mut calls = 0;
-        while index < prefixes.len() && groups.len() < limit && calls < MAX_UPSTREAM_CALLS {
-            calls += 1;
-            let page = self
-                .upstream
-                .describe_log_groups(DescribeLogGroupsRequest {
-                    prefix: prefixes[index].clone(),
-                    // Never more than still fits, so no result is skipped by paging.
-                    limit: Some((limit - groups.len()) as i32),
-                    next_token: upstream_token.take(),
-                })
-                .await?;
-            groups.extend(
-                page.groups
-                    .into_iter()
-                    .filter(|g| group_visible(&self.scope, &call.principal, ACTION, &g.name)),
-            );
-            match page.next_token {
-                Some(t) => upstream_token = Some(t),
-                None => index += 1,
+            async move {
+                let page = self.upstream.describe_log_groups(request).await?;
+                Ok((page.groups, page.next_token))
             }
-        }
-        let next_token = (index < prefixes.len())
-            .then(|| {
-                let inner = format!("{index}:{}", upstream_token.unwrap_or_default());
-                self.wrap_token(call, ACTION, &binding, Some(&inner))
-            })
-            .flatten();
+        };
+        let visible = |g: &LogGroupInfo| group_visible(&self.scope, &call.principal, ACTION, &g.name);
+        let (groups, next) = pager::page(&prefixes, cursor, input.limit, fetch, visible).await?;
+        let next_token = next.and_then(|c| self.wrap_token(call, ACTION, &binding, Some(&c.encode())));
         Ok(LogGroups { groups, next_token })
     }
 }

@@ -5,6 +5,7 @@
 
 use super::access::{self, Verdict};
 use super::call::Decided;
+use super::pager::{self, Cursor};
 use super::paging::Binding;
 use super::{Call, Gateway, Parsed};
 use crate::domain::{Action, LogGroupName, LogStreamName};
@@ -12,7 +13,8 @@ use crate::error::ApiError;
 use crate::upstream::{DescribeLogStreamsRequest, LogStreamInfo, StreamOrder};
 
 const ACTION: Action = Action::DescribeLogStreams;
-const MAX_UPSTREAM_CALLS: usize = 5;
+/// Streams asked of CloudWatch per call (its maximum).
+const UPSTREAM_PAGE: i32 = 50;
 
 /// A validated DescribeLogStreams request.
 #[derive(Debug, Clone)]
@@ -65,45 +67,39 @@ impl Gateway {
     ) -> Result<LogStreams, ApiError> {
         verdict.require()?;
         let group = &input.group;
-        let limit = input.limit;
         let order = input.order_by.map(|o| format!("{o:?}"));
         let descending = input.descending.map(|d| d.to_string());
         let binding = Binding::new(&self.scope.group_arn(group))
             .param("prefix", input.prefix.as_ref().map(LogStreamName::as_str))
             .param("orderBy", order.as_deref())
             .param("descending", descending.as_deref());
-        let mut upstream_token = self.unwrap_token(call, ACTION, &binding, input.next_token.as_deref())?;
-        let mut streams = Vec::new();
-        let mut more = true;
-        for _ in 0..MAX_UPSTREAM_CALLS {
-            let page = self
-                .upstream
-                .describe_log_streams(DescribeLogStreamsRequest {
-                    group: group.clone(),
-                    prefix: input.prefix.as_ref().map(|p| p.as_str().to_owned()),
-                    order_by: input.order_by,
-                    descending: input.descending,
-                    limit: Some((limit - streams.len()) as i32),
-                    next_token: upstream_token.take(),
-                })
-                .await?;
-            let policy = &call.principal.tenant.policy;
-            streams.extend(page.streams.into_iter().filter(|s| {
-                policy
-                    .authorize(ACTION, &self.scope.stream_arn_raw(group, &s.name))
-                    .is_allowed()
-            }));
-            upstream_token = page.next_token;
-            more = upstream_token.is_some();
-            if !more || streams.len() >= limit {
-                break;
-            }
-        }
-        let next_token = if more {
-            self.wrap_token(call, ACTION, &binding, upstream_token.as_deref())
-        } else {
-            None
+        let cursor = match self.unwrap_token(call, ACTION, &binding, input.next_token.as_deref())? {
+            Some(inner) => Cursor::decode(&inner)?,
+            None => Cursor::default(),
         };
+        let prefixes = [input.prefix.as_ref().map(|p| p.as_str().to_owned())];
+        let fetch = |prefix: &Option<String>, next_token: Option<String>| {
+            let request = DescribeLogStreamsRequest {
+                group: group.clone(),
+                prefix: prefix.clone(),
+                order_by: input.order_by,
+                descending: input.descending,
+                limit: Some(UPSTREAM_PAGE),
+                next_token,
+            };
+            async move {
+                let page = self.upstream.describe_log_streams(request).await?;
+                Ok((page.streams, page.next_token))
+            }
+        };
+        let policy = &call.principal.tenant.policy;
+        let visible = |s: &LogStreamInfo| {
+            policy
+                .authorize(ACTION, &self.scope.stream_arn_raw(group, &s.name))
+                .is_allowed()
+        };
+        let (streams, next) = pager::page(&prefixes, cursor, input.limit, fetch, visible).await?;
+        let next_token = next.and_then(|c| self.wrap_token(call, ACTION, &binding, Some(&c.encode())));
         Ok(LogStreams { streams, next_token })
     }
 }
