@@ -2,7 +2,10 @@
 //! (FilterLogEvents) and fan new events out to every open tail of the same
 //! thing, so a hundred viewers of one stream cost one upstream poll loop, not
 //! a hundred. A poller starts with its first subscriber and stops when the
-//! last one leaves. Polls back off while nothing arrives.
+//! last one leaves, or when it keeps failing (its subscribers are told).
+//! Polls back off while nothing arrives. Pollers cost upstream quota, so an
+//! instance runs a bounded number, and one tenant may start at most a fair
+//! share of them ([`TailHub::share`]).
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -20,6 +23,8 @@ const FIRST_DELAY: Duration = Duration::from_millis(500);
 const MAX_IDLE_DELAY: Duration = Duration::from_secs(5);
 const MAX_ERROR_DELAY: Duration = Duration::from_secs(30);
 const PAGE_LIMIT: i32 = 1000;
+/// Consecutive failed polls after which a poller gives up.
+const MAX_FAILURES: u32 = 5;
 /// How far before its opening a tail starts, by event timestamp.
 const LOOK_BACK_MS: i64 = 2_000;
 
@@ -38,18 +43,23 @@ pub enum TailKey {
 }
 
 /// One event as sent to clients: an SSE id and the JSON for the data line.
+/// A poller that gives up sends one last event with `stopped` set and the
+/// reason as `data`.
 #[derive(Debug, Clone)]
 pub struct TailEvent {
     pub id: String,
     pub timestamp: i64,
     pub stream: Option<String>,
     pub data: Arc<str>,
+    pub stopped: bool,
 }
 
 /// A running poller; dropping the last handle stops it.
 pub struct Poller {
     tx: broadcast::Sender<TailEvent>,
     task: tokio::task::JoinHandle<()>,
+    /// The tenant whose tail started it (counted against its share).
+    tenant: String,
 }
 
 impl Drop for Poller {
@@ -62,6 +72,19 @@ impl Poller {
     pub fn subscribe(&self) -> broadcast::Receiver<TailEvent> {
         self.tx.subscribe()
     }
+
+    fn alive(&self) -> bool {
+        !self.task.is_finished()
+    }
+}
+
+/// Why no poller could be had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoPoller {
+    /// The instance runs as many pollers as it may.
+    InstanceFull,
+    /// The tenant started its share of them.
+    TenantShare,
 }
 
 pub struct TailHub {
@@ -118,16 +141,35 @@ impl TailHub {
         })
     }
 
-    /// The poller for `key`, started if none is running; `None` when this
-    /// instance already runs as many pollers as it may.
-    pub fn poller(&self, key: TailKey) -> Option<Arc<Poller>> {
+    /// The running poller for `key`, if any.
+    pub fn running(&self, key: &TailKey) -> Option<Arc<Poller>> {
+        let pollers = self.pollers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        pollers.get(key).and_then(Weak::upgrade).filter(|p| p.alive())
+    }
+
+    /// Pollers one tenant may start: a tenth of the instance's, at least one,
+    /// so that a few tenants cannot take them all.
+    pub fn share(&self) -> usize {
+        (self.max_pollers / 10).max(1)
+    }
+
+    /// The poller for `key`, started for `tenant` if none is running.
+    pub fn poller(&self, key: TailKey, tenant: &str) -> Result<Arc<Poller>, NoPoller> {
         let mut pollers = self.pollers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        pollers.retain(|_, p| p.strong_count() > 0);
+        pollers.retain(|_, p| p.upgrade().is_some_and(|p| p.alive()));
         if let Some(p) = pollers.get(&key).and_then(Weak::upgrade) {
-            return Some(p);
+            return Ok(p);
         }
         if pollers.len() >= self.max_pollers {
-            return None;
+            return Err(NoPoller::InstanceFull);
+        }
+        let started_by_tenant = pollers
+            .values()
+            .filter_map(Weak::upgrade)
+            .filter(|p| p.tenant == tenant)
+            .count();
+        if started_by_tenant >= self.share() {
+            return Err(NoPoller::TenantShare);
         }
         let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
         // The start is fixed now, before the first subscriber gets its answer,
@@ -141,9 +183,13 @@ impl TailHub {
             self.polls.clone(),
             start_ms,
         ));
-        let poller = Arc::new(Poller { tx, task });
+        let poller = Arc::new(Poller {
+            tx,
+            task,
+            tenant: tenant.to_owned(),
+        });
         pollers.insert(key, Arc::downgrade(&poller));
-        Some(poller)
+        Ok(poller)
     }
 
     /// Tails open now, all tenants.
@@ -158,7 +204,7 @@ impl TailHub {
     /// Pollers running now.
     pub fn active_pollers(&self) -> usize {
         let pollers = self.pollers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        pollers.values().filter(|p| p.strong_count() > 0).count()
+        pollers.values().filter_map(Weak::upgrade).filter(|p| p.alive()).count()
     }
 
     /// Upstream poll calls made so far, by all pollers.
@@ -193,6 +239,7 @@ async fn poll(
         TailKey::Group { .. } => Duration::from_secs(1),
     };
     let mut delay = floor;
+    let mut failures = 0;
     loop {
         polls.fetch_add(1, Ordering::Relaxed);
         let fetched = match &key {
@@ -205,14 +252,38 @@ async fn poll(
         };
         delay = match fetched {
             Ok(events) if !events.is_empty() => {
+                failures = 0;
                 for e in events {
                     // No receivers at this instant is fine; the next may come.
                     let _ = tx.send(e);
                 }
                 floor
             }
-            Ok(_) => (delay * 3 / 2).min(MAX_IDLE_DELAY),
+            Ok(_) => {
+                failures = 0;
+                (delay * 3 / 2).min(MAX_IDLE_DELAY)
+            }
             Err(e) => {
+                failures += 1;
+                // A stream or group that went away will not come back for
+                // this tail, and a poll that keeps failing only spends quota.
+                let gone = matches!(e, crate::upstream::UpstreamError::NotFound(_));
+                if gone || failures >= MAX_FAILURES {
+                    tracing::warn!(error = %e, failures, "live tail poller gives up");
+                    let reason = if gone {
+                        "the log stream or group no longer exists"
+                    } else {
+                        "CloudWatch keeps failing for this tail"
+                    };
+                    let _ = tx.send(TailEvent {
+                        id: String::new(),
+                        timestamp: 0,
+                        stream: None,
+                        data: reason.into(),
+                        stopped: true,
+                    });
+                    return;
+                }
                 tracing::warn!(error = %e, "live tail poll failed; backing off");
                 (delay * 2).min(MAX_ERROR_DELAY)
             }
@@ -274,6 +345,7 @@ async fn poll_stream(
                 timestamp,
                 stream: Some(stream.as_str().to_owned()),
                 data: data.to_string().into(),
+                stopped: false,
             }
         })
         .collect())
@@ -335,6 +407,7 @@ async fn poll_group(
                 timestamp,
                 stream: e.log_stream_name,
                 data: data.to_string().into(),
+                stopped: false,
             });
         }
         match page.next_token {

@@ -20,7 +20,7 @@ use super::{Call, Gateway, Parsed};
 use crate::audit::AuditEvent;
 use crate::domain::{Action, LogGroupName, LogStreamName};
 use crate::error::ApiError;
-use crate::tail::{Poller, TailEvent, TailKey, TailSlot, stream_event_id};
+use crate::tail::{NoPoller, Poller, TailEvent, TailKey, TailSlot, stream_event_id};
 use crate::upstream::{FilterLogEventsRequest, GetLogEventsRequest, StreamSelection};
 
 const MAX_SENT_IDS: usize = 10_000;
@@ -143,11 +143,23 @@ impl Gateway {
                 }
             }
         };
-        let poller = self.tails.poller(key).ok_or_else(|| {
-            ApiError::unavailable(
+        if self.tails.running(&key).is_none() {
+            // No poller is started for a stream or group that does not exist.
+            self.probe(&input.target).await?;
+        }
+        let poller = self.tails.poller(key, call.tenant_id()).map_err(|e| match e {
+            NoPoller::InstanceFull => ApiError::unavailable(
                 "this instance follows as many distinct streams as it may; retry later",
                 10,
-            )
+            ),
+            NoPoller::TenantShare => ApiError::throttled(
+                format!(
+                    "tenant {} follows as many distinct streams as one tenant may ({}); close a tail first",
+                    call.tenant_id(),
+                    self.tails.share()
+                ),
+                10,
+            ),
         })?;
         // Subscribe before catching up, so nothing falls between the two.
         let rx = poller.subscribe();
@@ -182,6 +194,41 @@ impl Gateway {
             delivered: 0,
             ended: false,
         })
+    }
+
+    /// One cheap read of what a new poller would follow: a stream or group
+    /// that does not exist answers 404 here instead of holding a poller.
+    async fn probe(&self, target: &TailTarget) -> Result<(), ApiError> {
+        let now = chrono::Utc::now().timestamp_millis();
+        match target {
+            TailTarget::Stream { group, stream } => {
+                self.upstream
+                    .get_log_events(GetLogEventsRequest {
+                        group: group.clone(),
+                        stream: stream.clone(),
+                        start_time: Some(now),
+                        end_time: None,
+                        limit: Some(1),
+                        next_token: None,
+                        start_from_head: Some(true),
+                    })
+                    .await?;
+            }
+            TailTarget::Group(selection) => {
+                self.upstream
+                    .filter_log_events(FilterLogEventsRequest {
+                        group: selection.group.clone(),
+                        streams: selection.streams.clone(),
+                        filter_pattern: selection.filter_pattern.clone(),
+                        start_time: Some(now),
+                        end_time: None,
+                        limit: Some(1),
+                        next_token: None,
+                    })
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     /// Events since the resume point (one page), each re-authorized; the
@@ -296,6 +343,7 @@ impl TailSession {
         loop {
             tokio::select! {
                 received = self.rx.recv() => match received {
+                    Ok(event) if event.stopped => return Some(self.end("poller_stopped", &event.data)),
                     Ok(event) => {
                         if self.deliverable(&event) {
                             return Some(self.count(TailChunk::Event { id: event.id, data: event.data }));
