@@ -1,7 +1,8 @@
 use proptest::prelude::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::*;
+use crate::domain::Action;
 
 const STREAM: &str = "arn:aws:logs:eu-central-1:123456789012:log-group:/acme/app:log-stream:web-1";
 
