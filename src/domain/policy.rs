@@ -2,13 +2,15 @@
 //! into a form the request path evaluates without allocating.
 //!
 //! Evaluation is IAM's: default deny; any matching Deny beats every Allow.
-//! [`document`] owns the text (parsing, validation, errors), [`evaluate`] the
-//! decision on one resource, and [`reach`] the proofs over sets of resources
-//! (every stream under a prefix) that listings and searches rely on.
+//! `document` owns the text (parsing, validation, errors), `evaluate` the
+//! decision on one resource, and `reach` the proofs over sets of resources
+//! (every stream under a prefix) that listings and searches rely on;
+//! `template` keeps `${tenant}` from reaching into another tenant's names.
 
 mod document;
 mod evaluate;
 mod reach;
+mod template;
 
 use serde::Serialize;
 

@@ -17,6 +17,7 @@ mod helpers;
 mod jwt;
 mod me;
 mod operations;
+mod policy_validation;
 mod policy_versions;
 pub mod read_surface;
 mod routes;

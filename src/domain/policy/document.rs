@@ -228,7 +228,6 @@ fn validate_resource(resource: &str) -> Result<(), String> {
         return Err("must not contain control characters".into());
     }
     // Variables are checked now so that a bad one fails at store time, not later.
-    ArnPattern::compile(resource, Variables { tenant: "x" })
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    ArnPattern::compile(resource, Variables { tenant: "x" }).map_err(|e| e.to_string())?;
+    super::template::check_tenant_boundaries(resource).map_err(|m| format!("is refused: {m}"))
 }

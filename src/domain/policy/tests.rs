@@ -138,6 +138,10 @@ fn validation_names_the_statement() {
         (doc(vec![allow("*")]), "must be an ARN pattern"),
         (doc(vec![allow("arn:aws:logs:${user}")]), "unknown policy variable"),
         (
+            doc(vec![allow("arn:aws:logs:*:*:log-group:/t/${tenant}-*")]),
+            "Statement[0]: Resource \"arn:aws:logs:*:*:log-group:/t/${tenant}-*\" is refused: ${tenant} is followed by \"-\"",
+        ),
+        (
             doc(vec![
                 json!({"Effect": "Allow", "Action": "logs:*", "Resource": "arn:aws:logs:*", "Condition": {}}),
             ]),

@@ -1,0 +1,163 @@
+//! Policy documents that would be read differently than they were meant are
+//! refused when stored, simulated or loaded: `${tenant}` templates that reach
+//! into other tenants' names, ambiguous text, unknown actions.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+fn read_policy(resource: &str) -> Value {
+    allow_policy(&[resource])
+}
+
+async fn put_policy(app: &TestApp, tenant: &str, policy: Value) -> reqwest::Response {
+    app.admin(Method::PUT, &format!("/admin/v1/tenants/{tenant}/policy"), Some(policy))
+        .await
+}
+
+async fn create_tenant_without_policy(app: &TestApp, id: &str) {
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/v1/tenants",
+            Some(json!({"id": id, "name": format!("Tenant {id}")})),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+}
+
+async fn simulate(app: &TestApp, tenant: &str, body: Value) -> reqwest::Response {
+    app.admin(
+        Method::POST,
+        &format!("/admin/v1/tenants/{tenant}/policy/simulate"),
+        Some(body),
+    )
+    .await
+}
+
+/// The current policy version (0: none).
+async fn policy_version(app: &TestApp, tenant: &str) -> i64 {
+    let r = app
+        .admin(Method::GET, &format!("/admin/v1/tenants/{tenant}/policy"), None)
+        .await;
+    if r.status() == 404 {
+        return 0;
+    }
+    let body: Value = r.json().await.unwrap();
+    body["version"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_tenant_template_that_runs_into_longer_ids_is_refused_everywhere() {
+    let app = spawn_app().await;
+    create_tenant_without_policy(&app, "a").await;
+    let crossing = read_policy("arn:aws:logs:*:*:log-group:/t/${tenant}-*");
+
+    let problem = assert_problem(put_policy(&app, "a", crossing.clone()).await, 400, "invalid_policy").await;
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.starts_with("Statement[0] (Sid \"Read\"): "), "{detail}");
+    assert!(detail.contains("tenant \"a-b\""), "says why: {detail}");
+    assert!(detail.contains("\"${tenant}/*\""), "says what to write: {detail}");
+    assert_eq!(problem["invalid_params"][0]["name"], "Statement[0]");
+    assert_eq!(policy_version(&app, "a").await, 0, "nothing was stored");
+
+    // The simulator refuses the same draft instead of answering for it.
+    let arn = stream_arn("/t/a-b", "s");
+    let r = simulate(
+        &app,
+        "a",
+        json!({"action": "logs:GetLogEvents", "resource": arn, "policy": crossing}),
+    )
+    .await;
+    let problem = assert_problem(r, 400, "invalid_policy").await;
+    assert!(problem["detail"].as_str().unwrap().contains("tenant \"a-b\""));
+
+    // Wildcards before the tenant reach into ids that end with it.
+    let r = put_policy(&app, "a", read_policy("arn:aws:logs:*:*:log-group:*${tenant}/*")).await;
+    assert_problem(r, 400, "invalid_policy").await;
+    // A delimiter after the tenant is what is asked for.
+    let r = put_policy(&app, "a", read_policy("arn:aws:logs:*:*:log-group:/t/${tenant}/*")).await;
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn tenants_whose_ids_share_a_prefix_cannot_read_each_other() {
+    let app = spawn_app().await;
+    let root = format!("/{}", unique("t"));
+    let policy = read_policy(&format!("arn:aws:logs:*:*:log-group:{root}/${{tenant}}/*"));
+    app.create_tenant("a", policy.clone()).await;
+    app.create_tenant("a-b", policy).await;
+    for tenant in ["a", "a-b"] {
+        seed(
+            &app.logs,
+            &format!("{root}/{tenant}/x"),
+            "s",
+            &[format!("{tenant} only")],
+        )
+        .await;
+    }
+    for (reader, owner, expected) in [
+        ("a", "a", 200),
+        ("a-b", "a-b", 200),
+        ("a", "a-b", 403),
+        ("a-b", "a", 403),
+    ] {
+        let r = app
+            .get_events(
+                &hs_token(reader),
+                &format!("{root}/{owner}/x"),
+                "s",
+                "startFromHead=true",
+            )
+            .await;
+        assert_eq!(r.status(), expected, "{reader} reading {owner}'s group");
+    }
+}
+
+#[tokio::test]
+async fn a_crossing_policy_stored_before_the_rule_grants_nothing_and_the_simulator_says_why() {
+    let app = spawn_app().await;
+    let root = format!("/{}", unique("t"));
+    app.create_tenant(
+        "a",
+        read_policy(&format!("arn:aws:logs:*:*:log-group:{root}/${{tenant}}/*")),
+    )
+    .await;
+    seed(&app.logs, &format!("{root}/a/x"), "s", &["mine".to_owned()]).await;
+    seed(&app.logs, &format!("{root}/a-b/x"), "s", &["not mine".to_owned()]).await;
+    let token = hs_token("a");
+    let own = format!("{root}/a/x");
+    assert_eq!(app.get_events(&token, &own, "s", "").await.status(), 200);
+
+    // A policy written before the rule existed, as it sits in the database.
+    let crossing = read_policy(&format!("arn:aws:logs:*:*:log-group:{root}/${{tenant}}*"));
+    sqlx::query(
+        "insert into tenant_policies (tenant_id, version, document, created_by) values ('a', 2, $1, 'before-the-fix')",
+    )
+    .bind(&crossing)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
+    // Fail closed: not even the tenant's own group, let alone its neighbour's.
+    app.eventually_status(403, async || {
+        app.get_events(&token, &own, "s", "").await.status().as_u16()
+    })
+    .await;
+    let other = app.get_events(&token, &format!("{root}/a-b/x"), "s", "").await;
+    assert_eq!(other.status(), 403);
+    let me: Value = app.get(&token, "/v1/me").await.json().await.unwrap();
+    assert_eq!(me["permissions"], json!([]));
+
+    // The simulator explains the stored policy instead of answering allow.
+    let arn = stream_arn(&format!("{root}/a-b/x"), "s");
+    let r = simulate(&app, "a", json!({"action": "logs:GetLogEvents", "resource": arn})).await;
+    let problem = assert_problem(r, 400, "invalid_policy").await;
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("stored policy (version 2)"), "{detail}");
+    assert!(detail.contains("grants nothing"), "{detail}");
+    assert!(detail.contains("Statement[0] (Sid \"Read\")"), "{detail}");
+    let r = simulate(&app, "a", json!([{"action": "logs:GetLogEvents", "resource": arn}])).await;
+    assert_problem(r, 400, "invalid_policy").await;
+}
