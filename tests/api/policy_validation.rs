@@ -161,3 +161,39 @@ async fn a_crossing_policy_stored_before_the_rule_grants_nothing_and_the_simulat
     let r = simulate(&app, "a", json!([{"action": "logs:GetLogEvents", "resource": arn}])).await;
     assert_problem(r, 400, "invalid_policy").await;
 }
+
+#[tokio::test]
+async fn a_policy_naming_an_action_logward_never_performs_is_refused_and_not_stored() {
+    let app = spawn_app().await;
+    app.create_tenant("acme", read_policy("arn:aws:logs:*:*:log-group:/acme/*"))
+        .await;
+    for action in ["logs:GetLogEvent", "logs:PutLogEvents", "logs:Put*"] {
+        let policy = json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "Read", "Effect": "Allow", "Action": ["logs:FilterLogEvents", action], "Resource": "arn:aws:logs:*:*:log-group:/acme/*"}
+        ]});
+        let problem = assert_problem(put_policy(&app, "acme", policy).await, 400, "invalid_policy").await;
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(
+            detail.starts_with(&format!(
+                "Statement[0] (Sid \"Read\"): Action \"{action}\" matches none"
+            )),
+            "{detail}"
+        );
+        for valid in ["logs:GetLogEvents", "logs:DescribeLogStreams", "logs:StopQuery"] {
+            assert!(detail.contains(valid), "lists the valid actions: {detail}");
+        }
+        assert_eq!(problem["invalid_params"][0]["name"], "Statement[0]");
+        assert_eq!(
+            policy_version(&app, "acme").await,
+            1,
+            "{action}: the version did not advance"
+        );
+    }
+    // Patterns that match some action stay valid.
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["logs:Get*", "logs:Describe*"], "Resource": "arn:aws:logs:*:*:log-group:/acme/*"},
+        {"Effect": "Deny", "Action": "logs:*", "Resource": "arn:aws:logs:*:*:log-group:/acme/audit:*"}
+    ]});
+    assert_eq!(put_policy(&app, "acme", policy).await.status(), 200);
+    assert_eq!(policy_version(&app, "acme").await, 2);
+}

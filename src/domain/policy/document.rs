@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::Effect;
+use crate::domain::action::Action;
 use crate::domain::pattern::{ArnPattern, Variables};
 
 pub const POLICY_VERSION: &str = "2012-10-17";
@@ -163,6 +164,15 @@ impl Statement {
         let actions = string_list(obj.get("Action")).map_err(|m| err(format!("Action {m}")))?;
         for action in &actions {
             validate_action(action).map_err(|m| err(format!("Action \"{action}\" {m}")))?;
+            // A typo (`logs:GetLogEvent`) or an action logward never performs
+            // (`logs:PutLogEvents`) would be stored and then grant nothing.
+            if super::evaluate::action_bits(action) == 0 {
+                return Err(err(format!(
+                    "Action \"{action}\" matches none of the actions logward performs; valid actions \
+                     (or patterns matching some of them, like \"logs:Get*\"): {}",
+                    Action::ALL.map(Action::iam_name).join(", ")
+                )));
+            }
         }
         let resources = string_list(obj.get("Resource")).map_err(|m| err(format!("Resource {m}")))?;
         for resource in &resources {

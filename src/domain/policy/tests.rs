@@ -123,6 +123,24 @@ fn validation_names_the_statement() {
         ),
         (
             doc(vec![
+                json!({"Sid": "Typo", "Effect": "Allow", "Action": ["logs:GetLogEvents", "logs:GetLogEvent"], "Resource": "arn:aws:logs:*"}),
+            ]),
+            "Statement[0] (Sid \"Typo\"): Action \"logs:GetLogEvent\" matches none of the actions logward performs",
+        ),
+        (
+            doc(vec![
+                json!({"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "arn:aws:logs:*"}),
+            ]),
+            "logs:GetLogEvents, logs:FilterLogEvents, logs:DescribeLogGroups",
+        ),
+        (
+            doc(vec![
+                json!({"Effect": "Allow", "Action": "logs:Put*", "Resource": "arn:aws:logs:*"}),
+            ]),
+            "Action \"logs:Put*\" matches none",
+        ),
+        (
+            doc(vec![
                 json!({"Effect": "Allow", "Action": [], "Resource": "arn:aws:logs:*"}),
             ]),
             "Statement[0]: Action must not be empty",
@@ -168,6 +186,22 @@ fn validation_names_the_statement() {
     for (document, expected) in cases {
         let err = PolicyDocument::parse(document.clone()).unwrap_err();
         assert!(err.to_string().contains(expected), "{document}: {err}");
+    }
+}
+
+#[test]
+fn action_patterns_that_match_some_action_are_accepted() {
+    for action in [
+        "logs:*",
+        "logs:Get*",
+        "logs:Describe*",
+        "logs:?topQuery",
+        "LOGS:getlogevents",
+    ] {
+        let document = doc(vec![
+            json!({"Effect": "Allow", "Action": action, "Resource": "arn:aws:logs:*"}),
+        ]);
+        assert!(PolicyDocument::parse(document).is_ok(), "{action}");
     }
 }
 
