@@ -5,17 +5,20 @@
 //! `document` owns the text (parsing, validation, errors), `evaluate` the
 //! decision on one resource, and `reach` the proofs over sets of resources
 //! (every stream under a prefix) that listings and searches rely on;
-//! `template` keeps `${tenant}` from reaching into another tenant's names.
+//! `template` keeps `${tenant}` from reaching into another tenant's names;
+//! `strict_json` reads policy text without letting a repeated key pass.
 
 mod document;
 mod evaluate;
 mod reach;
+mod strict_json;
 mod template;
 
 use serde::Serialize;
 
 pub use document::{POLICY_VERSION, PolicyDocument, PolicyError};
 pub use evaluate::{CompiledPolicy, Grant, MatchedStatement};
+pub(crate) use strict_json::{DuplicateKey, StrictJson};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Effect {

@@ -197,3 +197,183 @@ async fn a_policy_naming_an_action_logward_never_performs_is_refused_and_not_sto
     assert_eq!(put_policy(&app, "acme", policy).await.status(), 200);
     assert_eq!(policy_version(&app, "acme").await, 2);
 }
+
+#[tokio::test]
+async fn a_sid_or_id_with_invisible_format_characters_is_refused() {
+    let app = spawn_app().await;
+    app.create_tenant("acme", read_policy("arn:aws:logs:*:*:log-group:/acme/*"))
+        .await;
+    // "Read" + RIGHT-TO-LEFT OVERRIDE: shown to tenants, it would read backwards.
+    for (sid, id, field) in [
+        ("Read\u{202E}etirW", None, "Statement[0]"),
+        ("Read\u{2066}All", None, "Statement[0]"),
+        ("Read\u{200B}", None, "Statement[0]"),
+        ("Read", Some("acme\u{200F}"), "policy"),
+    ] {
+        let mut policy = json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": sid, "Effect": "Allow", "Action": "logs:GetLogEvents", "Resource": "arn:aws:logs:*:*:log-group:/acme/*"}
+        ]});
+        if let Some(id) = id {
+            policy["Id"] = json!(id);
+        }
+        let problem = assert_problem(put_policy(&app, "acme", policy.clone()).await, 400, "invalid_policy").await;
+        assert_eq!(problem["invalid_params"][0]["name"], field, "{policy}");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains("invisible format characters"), "{detail}");
+        assert!(
+            !detail
+                .chars()
+                .any(|c| matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')),
+            "the refused text is not echoed: {detail:?}"
+        );
+
+        let arn = stream_arn("/acme/app", "s");
+        let r = simulate(
+            &app,
+            "acme",
+            json!({"action": "logs:GetLogEvents", "resource": arn, "policy": policy}),
+        )
+        .await;
+        assert_problem(r, 400, "invalid_policy").await;
+    }
+    assert_eq!(policy_version(&app, "acme").await, 1);
+}
+
+async fn send_raw(app: &TestApp, method: Method, path: &str, text: &str) -> reqwest::Response {
+    app.client
+        .request(method, format!("{}{path}", app.address))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", "application/json")
+        .body(text.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+const RESOURCE: &str = "arn:aws:logs:*:*:log-group:/acme/*";
+
+#[tokio::test]
+async fn a_policy_with_a_repeated_key_is_refused_naming_the_key_and_where_it_is() {
+    let app = spawn_app().await;
+    create_tenant_without_policy(&app, "acme").await;
+    let cases = [
+        // Last-copy-wins would store an Allow where the reader sees a Deny.
+        (
+            format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Effect":"Allow","Action":"logs:*","Resource":"{RESOURCE}"}}]}}"#
+            ),
+            "Statement[0].Effect",
+            "Effect",
+        ),
+        (
+            format!(
+                r#"{{"Version":"2012-10-17","Statement":[],"Statement":[{{"Effect":"Allow","Action":"logs:*","Resource":"{RESOURCE}"}}]}}"#
+            ),
+            "Statement",
+            "Statement",
+        ),
+        (
+            format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"logs:GetLogEvents","Resource":"{RESOURCE}"}},{{"Effect":"Deny","Action":"logs:*","Resource":"arn:aws:logs:*:*:log-group:/acme/audit:*","Resource":"arn:aws:logs:*:*:log-group:/nothing:*"}}]}}"#
+            ),
+            "Statement[1].Resource",
+            "Resource",
+        ),
+        (
+            format!(
+                r#"{{"Version":"2012-10-17","Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"logs:*","Resource":"{RESOURCE}"}}}}"#
+            ),
+            "Version",
+            "Version",
+        ),
+    ];
+    for (text, path, key) in &cases {
+        let r = send_raw(&app, Method::PUT, "/admin/v1/tenants/acme/policy", text).await;
+        let problem = assert_problem(r, 400, "invalid_policy").await;
+        assert_eq!(problem["invalid_params"][0]["name"], *path, "{text}");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(&format!("duplicate key \"{key}\" at {path}")),
+            "{detail}"
+        );
+    }
+    assert_eq!(policy_version(&app, "acme").await, 0, "nothing was stored");
+    assert_eq!(
+        app.get_events(&hs_token("acme"), "/acme/app", "s", "").await.status(),
+        403,
+        "and nothing is granted"
+    );
+
+    // The simulator: in the draft it is the policy's fault, elsewhere the request's.
+    let arn = stream_arn("/acme/app", "s");
+    let (draft, _, _) = &cases[0];
+    let body = format!(r#"{{"action":"logs:GetLogEvents","resource":"{arn}","policy":{draft}}}"#);
+    let r = send_raw(&app, Method::POST, "/admin/v1/tenants/acme/policy/simulate", &body).await;
+    let problem = assert_problem(r, 400, "invalid_policy").await;
+    assert_eq!(problem["invalid_params"][0]["name"], "policy.Statement[0].Effect");
+    for (body, path) in [
+        (
+            format!(r#"{{"action":"logs:GetLogEvents","action":"logs:FilterLogEvents","resource":"{arn}"}}"#),
+            "action",
+        ),
+        (
+            format!(r#"[{{"action":"logs:GetLogEvents","resource":"{arn}","resource":"{arn}"}}]"#),
+            "[0].resource",
+        ),
+    ] {
+        let r = send_raw(&app, Method::POST, "/admin/v1/tenants/acme/policy/simulate", &body).await;
+        let problem = assert_problem(r, 400, "invalid_body").await;
+        assert_eq!(problem["invalid_params"][0]["name"], path, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn the_cli_refuses_a_policy_file_with_a_repeated_key() {
+    let url = fresh_database().await;
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_logward"))
+            .env_clear()
+            .env("LOGWARD_DATABASE_URL", &url)
+            .env("USER", "tester")
+            .args(args)
+            .output()
+            .unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    assert!(cli(&["tenant", "create", "acme", "--name", "ACME"]).0);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.json");
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Action":"logs:*","Effect":"Allow","Resource":"{RESOURCE}"}}]}}"#
+        ),
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let arn = stream_arn("/acme/app", "s");
+    for args in [
+        vec!["policy", "put", "acme", "--file", file],
+        vec![
+            "policy",
+            "simulate",
+            "acme",
+            "--action",
+            "logs:GetLogEvents",
+            "--resource",
+            &arn,
+            "--file",
+            file,
+        ],
+    ] {
+        let (ok, stderr) = cli(&args);
+        assert!(!ok, "{args:?} should fail");
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+        assert!(
+            stderr.contains("duplicate key \"Effect\" at Statement[0].Effect"),
+            "{stderr}"
+        );
+    }
+    let (ok, stderr) = cli(&["policy", "get", "acme"]);
+    assert!(!ok && stderr.contains("no policy"), "nothing was stored: {stderr}");
+}

@@ -2,8 +2,10 @@
 //! the [`PolicyError`] that says which statement is at fault and why.
 
 use serde_json::Value;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use super::Effect;
+use super::strict_json::DuplicateKey;
 use crate::domain::action::Action;
 use crate::domain::pattern::{ArnPattern, Variables};
 
@@ -12,6 +14,7 @@ const MAX_STATEMENTS: usize = 100;
 const MAX_ENTRIES: usize = 100;
 const MAX_PATTERN_LEN: usize = 2048;
 const RESOURCE_PREFIX: &str = "arn:aws:logs:";
+const MAX_TEXT: usize = 256;
 
 /// A policy that passed validation. It keeps the document exactly as written so
 /// that admins get back what they stored.
@@ -33,6 +36,8 @@ pub(super) struct Statement {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyError {
     statement: Option<(usize, Option<String>)>,
+    /// A more precise place than the statement (`Statement[0].Effect`).
+    at: Option<String>,
     message: String,
 }
 
@@ -40,6 +45,7 @@ impl PolicyError {
     fn document(message: impl Into<String>) -> Self {
         Self {
             statement: None,
+            at: None,
             message: message.into(),
         }
     }
@@ -47,15 +53,32 @@ impl PolicyError {
     pub(super) fn statement(index: usize, sid: Option<&str>, message: impl Into<String>) -> Self {
         Self {
             statement: Some((index, sid.map(str::to_owned))),
+            at: None,
             message: message.into(),
         }
     }
 
-    /// The part of the document at fault: `Statement[i]`, or `policy`.
+    /// The part of the document at fault: `Statement[i]`, a key's path such
+    /// as `Statement[0].Effect`, or `policy`.
     pub fn field(&self) -> String {
-        match &self.statement {
-            Some((index, _)) => format!("Statement[{index}]"),
-            None => "policy".to_owned(),
+        match (&self.at, &self.statement) {
+            (Some(at), _) => at.clone(),
+            (None, Some((index, _))) => format!("Statement[{index}]"),
+            (None, None) => "policy".to_owned(),
+        }
+    }
+}
+
+impl From<DuplicateKey> for PolicyError {
+    fn from(duplicate: DuplicateKey) -> Self {
+        Self {
+            statement: None,
+            message: format!(
+                "duplicate key \"{}\" at {}: a key may appear only once in a policy document \
+                 (JSON readers disagree on which copy counts)",
+                duplicate.key, duplicate.path
+            ),
+            at: Some(duplicate.path),
         }
     }
 }
@@ -95,12 +118,8 @@ impl PolicyDocument {
                 return Err(PolicyError::document(format!("Version must be \"{POLICY_VERSION}\"")));
             }
         }
-        if let Some(id) = obj.get("Id")
-            && !id.as_str().is_some_and(plain_text)
-        {
-            return Err(PolicyError::document(
-                "Id must be a string of at most 256 characters without control characters",
-            ));
+        if let Some(id) = obj.get("Id") {
+            plain_text("Id", id).map_err(PolicyError::document)?;
         }
         let statements: Vec<&Value> = match obj.get("Statement") {
             Some(Value::Array(items)) => items.iter().collect(),
@@ -137,17 +156,11 @@ impl Statement {
         let obj = value
             .as_object()
             .ok_or_else(|| PolicyError::statement(index, None, "a statement must be an object"))?;
-        let sid = match obj.get("Sid") {
-            None => None,
-            Some(Value::String(s)) if plain_text(s) => Some(s.clone()),
-            Some(_) => {
-                return Err(PolicyError::statement(
-                    index,
-                    None,
-                    "Sid must be a string of at most 256 characters without control characters",
-                ));
-            }
-        };
+        let sid = obj
+            .get("Sid")
+            .map(|s| plain_text("Sid", s))
+            .transpose()
+            .map_err(|m| PolicyError::statement(index, None, m))?;
         let err = |m: String| PolicyError::statement(index, sid.as_deref(), m);
         for key in obj.keys() {
             if !matches!(key.as_str(), "Sid" | "Effect" | "Action" | "Resource") {
@@ -187,10 +200,29 @@ impl Statement {
     }
 }
 
-/// Free text that is safe to store and show: bounded, no control characters
-/// (Postgres cannot store NUL in text or jsonb).
-fn plain_text(s: &str) -> bool {
-    s.chars().count() <= 256 && !s.chars().any(char::is_control)
+/// Free text that is safe to store and to show: a string of at most
+/// `MAX_TEXT` characters, without control characters (Postgres cannot store NUL
+/// in text or jsonb) and without invisible format characters (general category
+/// Cf: bidi controls, zero-width characters), which would make a Sid echoed to
+/// tenants in /v1/me and in 403 texts read differently from what it is.
+fn plain_text(field: &str, value: &Value) -> Result<String, String> {
+    let Some(text) = value.as_str() else {
+        return Err(format!("{field} must be a string"));
+    };
+    if text.chars().count() > MAX_TEXT {
+        return Err(format!("{field} must be at most {MAX_TEXT} characters"));
+    }
+    if let Some(c) = text
+        .chars()
+        .find(|c| c.is_control() || c.general_category() == GeneralCategory::Format)
+    {
+        return Err(format!(
+            "{field} must not contain control characters or invisible format characters such as \
+             bidi controls (found U+{:04X})",
+            u32::from(c)
+        ));
+    }
+    Ok(text.to_owned())
 }
 
 fn string_list(value: Option<&Value>) -> Result<Vec<String>, String> {

@@ -34,7 +34,7 @@ impl PolicyDocument {
                     resources,
                 })
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<_, PolicyError>>()?;
         Ok(CompiledPolicy { statements })
     }
 }

@@ -180,13 +180,65 @@ fn validation_names_the_statement() {
         ),
         (
             json!({"Version": "2012-10-17", "Id": "x\ny", "Statement": [allow("arn:aws:logs:*")]}),
-            "Id must be",
+            "Id must not contain control characters",
+        ),
+        (
+            json!({"Version": "2012-10-17", "Id": 7, "Statement": [allow("arn:aws:logs:*")]}),
+            "Id must be a string",
+        ),
+        (
+            doc(vec![
+                json!({"Sid": "x".repeat(257), "Effect": "Allow", "Action": "logs:*", "Resource": "arn:aws:logs:*"}),
+            ]),
+            "Statement[0]: Sid must be at most 256 characters",
         ),
     ];
     for (document, expected) in cases {
         let err = PolicyDocument::parse(document.clone()).unwrap_err();
         assert!(err.to_string().contains(expected), "{document}: {err}");
     }
+}
+
+#[test]
+fn sid_and_id_refuse_invisible_format_characters() {
+    let bidi_and_friends = [
+        '\u{061C}',
+        '\u{200B}',
+        '\u{200E}',
+        '\u{200F}',
+        '\u{202A}',
+        '\u{202B}',
+        '\u{202C}',
+        '\u{202D}',
+        '\u{202E}',
+        '\u{2066}',
+        '\u{2067}',
+        '\u{2068}',
+        '\u{2069}',
+        '\u{FEFF}',
+        '\u{E0041}',
+    ];
+    for c in bidi_and_friends {
+        let sid = format!("Read{c}Only");
+        let statement = json!({"Sid": sid, "Effect": "Allow", "Action": "logs:*", "Resource": "arn:aws:logs:*"});
+        let err = PolicyDocument::parse(doc(vec![statement])).unwrap_err();
+        assert_eq!(err.field(), "Statement[0]");
+        assert!(
+            err.to_string()
+                .starts_with("Statement[0]: Sid must not contain control characters or invisible"),
+            "{err}"
+        );
+        assert!(err.to_string().contains(&format!("U+{:04X}", u32::from(c))), "{err}");
+        let top = json!({"Version": "2012-10-17", "Id": sid, "Statement": [allow("arn:aws:logs:*")]});
+        let err = PolicyDocument::parse(top).unwrap_err();
+        assert_eq!(err.field(), "policy");
+        assert!(err.to_string().starts_with("Id must not contain"), "{err}");
+    }
+    // Visible text in any script is fine.
+    let fine = json!({"Version": "2012-10-17", "Id": "Zugriff für Ärzte", "Statement": [
+        {"Sid": "قراءة-読み取り", "Effect": "Allow", "Action": "logs:*", "Resource": "arn:aws:logs:*"}
+    ]});
+    assert!(PolicyDocument::parse(fine).is_ok());
 }
 
 #[test]
