@@ -33,6 +33,13 @@ pub enum ManageError {
     Invalid { field: String, reason: String },
     #[error("{0}")]
     InvalidPolicy(PolicyError),
+    /// A stored policy that today's validation refuses (stored before a rule
+    /// was added). The gateway already grants nothing with it.
+    #[error(
+        "the stored policy (version {version}) is refused by current validation, so it grants nothing \
+         until a valid policy is stored: {error}"
+    )]
+    StoredPolicyInvalid { version: i32, error: PolicyError },
     #[error("the If-Match precondition does not hold: the policy is at version {current} (0: none yet)")]
     PreconditionFailed { current: i32 },
     #[error(transparent)]

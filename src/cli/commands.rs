@@ -10,7 +10,8 @@ use super::output::Output;
 use super::{AdminKeyCommand, Command, KeyCommand, NewKeyArgs, PolicyCommand, StatusArg, TenantCommand};
 use crate::config::Settings;
 use crate::db::tenants::TenantStatus;
-use crate::domain::TenantId;
+use crate::domain::policy::StrictJson;
+use crate::domain::{PolicyError, TenantId};
 use crate::manage::keys::NewKeyRequest;
 use crate::manage::{self, Actor, ManageError};
 
@@ -86,16 +87,21 @@ async fn tenant(pool: &sqlx::PgPool, actor: &Actor, out: &Output, command: Tenan
     }
 }
 
-fn read_json(path: &Path) -> anyhow::Result<serde_json::Value> {
-    let mut text = String::new();
+/// Reads a policy document file strictly: a key repeated in one object is
+/// refused, as it is over HTTP.
+fn read_policy_file(path: &Path) -> anyhow::Result<serde_json::Value> {
+    let mut text = Vec::new();
     if path == Path::new("-") {
         std::io::stdin()
-            .read_to_string(&mut text)
+            .read_to_end(&mut text)
             .context("reading standard input")?;
     } else {
-        text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     }
-    serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
+    StrictJson::from_slice(&text)
+        .with_context(|| format!("{} is not valid JSON", path.display()))?
+        .into_value()
+        .map_err(|duplicate| anyhow::anyhow!("{}: {}", path.display(), PolicyError::from(duplicate)))
 }
 
 async fn policy(pool: &sqlx::PgPool, actor: &Actor, out: &Output, command: PolicyCommand) -> anyhow::Result<()> {
@@ -104,7 +110,7 @@ async fn policy(pool: &sqlx::PgPool, actor: &Actor, out: &Output, command: Polic
         PolicyCommand::Put { tenant, file, if_match } => {
             let id = tenant_id(&tenant)?;
             let if_match = if_match.map(policies::IfMatch::Version);
-            let stored = policies::put(pool, actor, &id, read_json(&file)?, if_match)
+            let stored = policies::put(pool, actor, &id, read_policy_file(&file)?, if_match)
                 .await
                 .map_err(described)?;
             out.policy(id.as_str(), &stored)
@@ -120,7 +126,7 @@ async fn policy(pool: &sqlx::PgPool, actor: &Actor, out: &Output, command: Polic
             file,
         } => {
             let id = tenant_id(&tenant)?;
-            let draft = file.as_deref().map(read_json).transpose()?;
+            let draft = file.as_deref().map(read_policy_file).transpose()?;
             let policy = policies::policy_for_simulation(pool, &id, draft)
                 .await
                 .map_err(described)?;

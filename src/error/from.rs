@@ -78,6 +78,14 @@ impl From<ManageError> for ApiError {
                 });
                 api
             }
+            ref whole @ ManageError::StoredPolicyInvalid { ref error, .. } => {
+                let mut api = ApiError::new(ErrorCode::InvalidPolicy, whole.to_string());
+                api.push_invalid_param(InvalidParam {
+                    name: error.field(),
+                    reason: error.to_string(),
+                });
+                api
+            }
             e @ ManageError::PreconditionFailed { .. } => ApiError::new(ErrorCode::PreconditionFailed, e.to_string()),
             ManageError::Db(e) => e.into(),
             ManageError::Random => ApiError::internal(anyhow::anyhow!("getrandom failed")),

@@ -130,8 +130,18 @@ pub async fn policy_for_simulation(
             if tenants::find(pool, id).await?.is_none() {
                 return Err(ManageError::NotFound(format!("no tenant {id}")));
             }
+            // A stored policy that no longer validates is explained, not
+            // simulated: the gateway grants nothing with it (see `directory`).
             match policies::current(pool, id).await? {
-                Some(stored) => Ok(validate(stored.document, id)?.1),
+                Some(stored) => validate(stored.document, id)
+                    .map(|(_, compiled)| compiled)
+                    .map_err(|e| match e {
+                        ManageError::InvalidPolicy(error) => ManageError::StoredPolicyInvalid {
+                            version: stored.version,
+                            error,
+                        },
+                        other => other,
+                    }),
                 None => Ok(CompiledPolicy::deny_all()),
             }
         }

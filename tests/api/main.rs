@@ -18,6 +18,7 @@ mod isolation;
 mod jwt;
 mod me;
 mod operations;
+mod policy_validation;
 mod policy_versions;
 pub mod read_surface;
 mod routes;

@@ -9,7 +9,9 @@ use serde_json::Value;
 use super::{actor, refresh_tenant, tenant_id};
 use crate::auth::AdminPrincipal;
 use crate::db::policies::StoredPolicy;
+use crate::domain::policy::{DuplicateKey, StrictJson};
 use crate::error::ApiError;
+use crate::manage::ManageError;
 use crate::manage::policies::{self as manage, IfMatch};
 use crate::state::AppState;
 
@@ -70,11 +72,15 @@ pub async fn put(
     req: HttpRequest,
     admin: AdminPrincipal,
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     let id = tenant_id(&req)?;
     let expected = if_match(&req)?;
-    let stored = manage::put(&state.pool, &actor(&admin, &req), &id, body.into_inner(), expected).await?;
+    let document = body
+        .into_inner()
+        .into_value()
+        .map_err(|duplicate| ManageError::InvalidPolicy(duplicate.into()))?;
+    let stored = manage::put(&state.pool, &actor(&admin, &req), &id, document, expected).await?;
     refresh_tenant(&state, &id).await;
     Ok(respond(id.as_str(), &stored))
 }
@@ -102,10 +108,10 @@ pub async fn simulate(
     req: HttpRequest,
     _admin: AdminPrincipal,
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: web::Json<StrictJson>,
 ) -> Result<HttpResponse, ApiError> {
     let id = tenant_id(&req)?;
-    match body.into_inner() {
+    match body.into_inner().into_value().map_err(duplicate_in_simulation)? {
         Value::Object(mut obj) => {
             let draft = obj.remove("policy");
             let (action, resource) = request_fields(&Value::Object(obj), "")?;
@@ -128,6 +134,17 @@ pub async fn simulate(
             Ok(HttpResponse::Ok().json(results))
         }
         _ => Err(ApiError::invalid_body("body", "must be an object or a list of objects")),
+    }
+}
+
+/// A key repeated in the simulator's body: inside the draft it is the draft
+/// policy's fault, elsewhere the request's.
+fn duplicate_in_simulation(duplicate: DuplicateKey) -> ApiError {
+    if duplicate.path.starts_with("policy.") || duplicate.path.starts_with("policy[") {
+        ManageError::InvalidPolicy(duplicate.into()).into()
+    } else {
+        let reason = format!("duplicate key \"{}\": a key may appear only once", duplicate.key);
+        ApiError::invalid_body(duplicate.path, reason)
     }
 }
 

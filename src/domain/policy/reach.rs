@@ -1,0 +1,93 @@
+//! Proofs over sets of resources: whether a policy allows, denies or might
+//! allow *every* (or *some*) stream under an ARN prefix, and the literal
+//! group-name prefixes worth asking CloudWatch for. Listings and searches over
+//! many streams rely on these; each is sound, never optimistic.
+
+use super::{CompiledPolicy, Decision, Effect, group_of};
+use crate::domain::action::Action;
+
+impl CompiledPolicy {
+    /// Decides `action` on *every* stream whose ARN starts with `prefix`
+    /// (`...:log-group:G:log-stream:` for a whole group, plus a name prefix):
+    /// Allowed only when one Allow statement provably covers them all and no
+    /// Deny statement can match any of them. The rest of such an ARN is part
+    /// of a stream name, so it never contains `:`. When coverage cannot be
+    /// proven the answer is a denial; the gateway never forwards a call it
+    /// cannot prove.
+    pub fn authorize_stream_prefix(&self, action: Action, prefix: &str) -> Decision {
+        // A Deny on the group itself denies every stream in it.
+        if let Some(group) = group_of(prefix)
+            && self.authorize(action, group) == Decision::ExplicitDeny
+        {
+            return Decision::ExplicitDeny;
+        }
+        let mut covered = false;
+        for s in self.statements.iter().filter(|s| s.actions & action.bit() != 0) {
+            match s.effect {
+                Effect::Deny if s.resources.iter().any(|r| r.matches_some_extension(prefix, Some(b':'))) => {
+                    return Decision::ExplicitDeny;
+                }
+                Effect::Allow if s.resources.iter().any(|r| r.covers_all_with_prefix(prefix)) => covered = true,
+                _ => {}
+            }
+        }
+        if covered {
+            Decision::Allowed
+        } else {
+            Decision::ImplicitDeny
+        }
+    }
+
+    /// Whether a Deny statement for `action` covers every stream whose ARN
+    /// starts with `prefix` (or the group itself): the group is off limits.
+    pub fn denies_all_streams(&self, action: Action, prefix: &str) -> bool {
+        if group_of(prefix).is_some_and(|g| self.authorize(action, g) == Decision::ExplicitDeny) {
+            return true;
+        }
+        self.statements
+            .iter()
+            .filter(|s| s.effect == Effect::Deny && s.actions & action.bit() != 0)
+            .any(|s| s.resources.iter().any(|r| r.covers_all_with_prefix(prefix)))
+    }
+
+    /// Whether some Allow statement for `action` could match a stream whose
+    /// ARN starts with `prefix` (`...:log-group:G:log-stream:`, maybe with a
+    /// name prefix). A reach, not a proof: used to decide whether a listing is
+    /// worth forwarding at all; each result is still authorized.
+    pub fn may_allow_some_stream(&self, action: Action, prefix: &str) -> bool {
+        self.statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow && s.actions & action.bit() != 0)
+            .any(|s| s.resources.iter().any(|r| r.matches_some_extension(prefix, Some(b':'))))
+    }
+
+    /// The literal log-group-name prefixes of the Allow patterns for `action`
+    /// (the text after `:log-group:` up to the first wildcard), to ask
+    /// CloudWatch for as little as possible. `None` when some pattern does not
+    /// constrain the group name. Only an optimisation: results are still
+    /// authorized one by one.
+    pub fn allowed_group_prefixes(&self, action: Action) -> Option<Vec<String>> {
+        let mut prefixes: Vec<String> = Vec::new();
+        for s in self
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow && s.actions & action.bit() != 0)
+        {
+            for r in &s.resources {
+                let (_, rest) = r.resolved().split_once(":log-group:")?;
+                let end = rest.find(['*', '?', '$', ':']).unwrap_or(rest.len());
+                prefixes.push(rest[..end].to_owned());
+            }
+        }
+        // Keep only prefixes no shorter prefix already includes.
+        prefixes.sort();
+        prefixes.dedup();
+        let mut minimal: Vec<String> = Vec::new();
+        for p in prefixes {
+            if !minimal.iter().any(|m| p.starts_with(m.as_str())) {
+                minimal.push(p);
+            }
+        }
+        Some(minimal)
+    }
+}
