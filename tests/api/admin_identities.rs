@@ -7,11 +7,11 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn an_admin_jwt_needs_the_role_claim() {
-    let app = spawn_app_with(&[
-        ("LOGWARD_ADMIN_ROLE_CLAIM", "roles"),
-        ("LOGWARD_JWT_ISSUER", "https://idp.example"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .setting("LOGWARD_ADMIN_ROLE_CLAIM", "roles")
+        .setting("LOGWARD_JWT_ISSUER", "https://idp.example")
+        .spawn()
+        .await;
     let exp = now_secs() + 600;
     let iss = "https://idp.example";
     let admin = sign_hs(&json!({"sub": "ops-bob", "roles": ["viewer", "admin"], "exp": exp, "iss": iss}));

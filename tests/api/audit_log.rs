@@ -98,7 +98,8 @@ async fn old_audit_rows_are_pruned() {
 
 #[tokio::test]
 async fn copy_batch_stores_every_character_as_given() {
-    let pool = sqlx::PgPool::connect(&fresh_database().await).await.unwrap();
+    let database = fresh_database().await;
+    let pool = sqlx::PgPool::connect(database.url()).await.unwrap();
     logward::db::MIGRATOR.run(&pool).await.unwrap();
     let at = chrono::DateTime::parse_from_rfc3339("2026-11-25T12:34:56.789012Z")
         .unwrap()

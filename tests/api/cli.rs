@@ -4,17 +4,17 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::helpers::fresh_database;
+use crate::helpers::{TestDatabase, fresh_database};
 
 struct Cli {
-    url: String,
+    database: TestDatabase,
 }
 
 impl Cli {
     fn run(&self, args: &[&str]) -> (bool, String, String) {
         let out = Command::new(env!("CARGO_BIN_EXE_logward"))
             .env_clear()
-            .env("LOGWARD_DATABASE_URL", &self.url)
+            .env("LOGWARD_DATABASE_URL", self.database.url())
             .env("USER", "tester")
             .args(args)
             .output()
@@ -49,7 +49,7 @@ impl Cli {
 #[tokio::test]
 async fn the_cli_manages_tenants_policies_and_keys() {
     let cli = Cli {
-        url: fresh_database().await,
+        database: fresh_database().await,
     };
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("p.json");
@@ -128,7 +128,7 @@ async fn the_cli_manages_tenants_policies_and_keys() {
     cli.fails(&["tenant", "show", "acme"], "no tenant acme");
 
     // Every change was audited as the CLI user.
-    let pool = sqlx::PgPool::connect(&cli.url).await.unwrap();
+    let pool = sqlx::PgPool::connect(cli.database.url()).await.unwrap();
     let actors: Vec<String> = sqlx::query_scalar("select distinct principal from audit_events where kind = 'admin'")
         .fetch_all(&pool)
         .await
@@ -139,7 +139,7 @@ async fn the_cli_manages_tenants_policies_and_keys() {
 #[tokio::test]
 async fn the_cli_fails_cleanly_on_bad_input() {
     let cli = Cli {
-        url: fresh_database().await,
+        database: fresh_database().await,
     };
     cli.fails(&["tenant", "create", "Bad_Id", "--name", "x"], "tenant id");
     cli.fails(&["tenant", "create", "ok", "--name", " padded "], "name");

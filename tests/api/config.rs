@@ -42,12 +42,12 @@ fn bad_or_missing_settings_stop_the_process_naming_the_variable() {
 
 #[tokio::test]
 async fn migrate_applies_the_schema_and_is_idempotent() {
-    let url = crate::helpers::fresh_database().await;
+    let database = crate::helpers::fresh_database().await;
     for _ in 0..2 {
-        let (ok, err) = logward(&[("LOGWARD_DATABASE_URL", &url)], &["migrate"]);
+        let (ok, err) = logward(&[("LOGWARD_DATABASE_URL", database.url())], &["migrate"]);
         assert!(ok, "{err}");
     }
-    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let pool = sqlx::PgPool::connect(database.url()).await.unwrap();
     let tables: i64 = sqlx::query_scalar(
         "select count(*) from information_schema.tables where table_name in ('tenants', 'tenant_policies', 'audit_events')",
     )
@@ -107,8 +107,11 @@ async fn tls_is_served_when_a_certificate_and_key_are_configured() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let app =
-        crate::helpers::spawn_app_with(&[("LOGWARD_TLS_CERT", cert.as_str()), ("LOGWARD_TLS_KEY", key.as_str())]).await;
+    let app = crate::helpers::TestApp::builder()
+        .setting("LOGWARD_TLS_CERT", &cert)
+        .setting("LOGWARD_TLS_KEY", &key)
+        .spawn()
+        .await;
     let https = app.address.replacen("http://", "https://", 1);
     let client = reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(&ca).unwrap()).unwrap())

@@ -90,7 +90,7 @@ async fn a_slow_query_start_holds_no_lock_an_operator_needs() {
         (400, r#"{"__type":"ValidationException","message":"not stubbed"}"#),
         Duration::from_secs(3),
     );
-    let app = spawn_app_against(&stub.url, &[]).await;
+    let app = TestApp::builder().upstream_endpoint(&stub.url).spawn().await;
     app.create_tenant(
         "acme",
         json!({"Version": "2012-10-17", "Statement": [

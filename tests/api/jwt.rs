@@ -11,7 +11,7 @@ struct Setup {
 }
 
 async fn setup(extra: &[(&str, &str)]) -> Setup {
-    let app = spawn_app_with(extra).await;
+    let app = TestApp::builder().settings(extra).spawn().await;
     let group = format!("/{}/app", unique("acme"));
     seed(&app.logs, &group, "s", &["hello".into()]).await;
     app.create_tenant(

@@ -12,6 +12,7 @@ mod audit_log;
 mod cli;
 mod config;
 mod get_events;
+mod harness;
 mod health;
 mod helpers;
 mod isolation;

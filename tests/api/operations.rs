@@ -82,15 +82,17 @@ async fn until_status(what: &str, expected: u16, within: Duration, mut probe: im
 #[tokio::test]
 async fn requests_need_no_database_fail_closed_when_stale_and_recover() {
     let direct = fresh_database().await;
-    assert!(direct.contains(":5432/"), "this test proxies the default Postgres port");
+    assert!(
+        direct.url().contains(":5432/"),
+        "this test proxies the default Postgres port"
+    );
     let proxy = DbProxy::start().await;
-    let app = spawn_app_on(
-        &proxy.url_for(&direct),
-        &direct,
-        &moto().url,
-        &[("LOGWARD_CACHE_RELOAD_SECS", "1"), ("LOGWARD_MAX_STALENESS_SECS", "3")],
-    )
-    .await;
+    let app = TestApp::builder()
+        .database(&proxy.url_for(direct.url()), direct.url())
+        .setting("LOGWARD_CACHE_RELOAD_SECS", "1")
+        .setting("LOGWARD_MAX_STALENESS_SECS", "3")
+        .spawn()
+        .await;
     let group = format!("/{}/app", unique("ops"));
     seed(&app.logs, &group, "s", &["m".into()]).await;
     app.create_tenant(
@@ -141,9 +143,16 @@ async fn requests_need_no_database_fail_closed_when_stale_and_recover() {
 
 #[tokio::test]
 async fn changes_reach_another_instance_within_a_second() {
+    // Two instances on one database.
     let database = fresh_database().await;
-    let a = spawn_app_on(&database, &database, &moto().url, &[]).await;
-    let b = spawn_app_on(&database, &database, &moto().url, &[]).await;
+    let a = TestApp::builder()
+        .database(database.url(), database.url())
+        .spawn()
+        .await;
+    let b = TestApp::builder()
+        .database(database.url(), database.url())
+        .spawn()
+        .await;
     let group = format!("/{}/app", unique("ops"));
     seed(&b.logs, &group, "s", &["m".into()]).await;
     let policy = allow_policy(&[&format!("arn:aws:logs:*:*:log-group:{group}:*")]);
@@ -203,7 +212,7 @@ async fn changes_reach_another_instance_within_a_second() {
     // A change made with the CLI applies on both.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_logward"))
         .env_clear()
-        .env("LOGWARD_DATABASE_URL", &database)
+        .env("LOGWARD_DATABASE_URL", database.url())
         .args(["tenant", "disable", "acme"])
         .output()
         .unwrap();
@@ -220,11 +229,11 @@ async fn changes_reach_another_instance_within_a_second() {
 
 #[tokio::test]
 async fn rate_limits_apply_per_tenant_and_per_key() {
-    let app = spawn_app_with(&[
-        ("LOGWARD_KEY_RATE_LIMIT_PER_SEC", "1"),
-        ("LOGWARD_KEY_RATE_LIMIT_BURST", "2"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .setting("LOGWARD_KEY_RATE_LIMIT_PER_SEC", "1")
+        .setting("LOGWARD_KEY_RATE_LIMIT_BURST", "2")
+        .spawn()
+        .await;
     app.create_tenant("acme", allow_policy(&["arn:aws:logs:*:*:log-group:/nothing:*"]))
         .await;
     app.create_tenant("globex", allow_policy(&["arn:aws:logs:*:*:log-group:/nothing:*"]))
@@ -312,7 +321,11 @@ impl SlowUpstream {
             r#"{"events":[],"nextForwardToken":"f/1","nextBackwardToken":"b/1"}"#,
             Duration::from_millis(1500),
         );
-        let app = spawn_app_against(&slow.url, extra).await;
+        let app = TestApp::builder()
+            .upstream_endpoint(&slow.url)
+            .settings(extra)
+            .spawn()
+            .await;
         app.create_tenant("acme", allow_policy(&["arn:aws:logs:*"])).await;
         Self {
             slow,
@@ -469,7 +482,10 @@ async fn metrics_parse_and_move_with_requests() {
 
 #[tokio::test]
 async fn a_metrics_token_protects_metrics() {
-    let app = spawn_app_with(&[("LOGWARD_METRICS_TOKEN", "metrics-token-0123456789abcdef-0123456789")]).await;
+    let app = TestApp::builder()
+        .setting("LOGWARD_METRICS_TOKEN", "metrics-token-0123456789abcdef-0123456789")
+        .spawn()
+        .await;
     let url = format!("{}/metrics", app.address);
     assert_problem(app.client.get(&url).send().await.unwrap(), 401, "unauthenticated").await;
     let r = app
@@ -494,7 +510,7 @@ async fn sigterm_finishes_in_flight_requests_and_flushes_the_audit() {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_logward"))
         .arg("serve")
         .env_clear()
-        .env("LOGWARD_DATABASE_URL", &database)
+        .env("LOGWARD_DATABASE_URL", database.url())
         .env("LOGWARD_LISTEN", format!("127.0.0.1:{port}"))
         .env("LOGWARD_ADMIN_TOKEN", ADMIN_TOKEN)
         .env("LOGWARD_JWT_HS256_SECRET", HS_SECRET)
@@ -568,7 +584,7 @@ async fn sigterm_finishes_in_flight_requests_and_flushes_the_audit() {
         .unwrap();
     assert!(status.success(), "exit status {status}");
     // The decision reached the database before the process exited.
-    let pool = sqlx::PgPool::connect(&database).await.unwrap();
+    let pool = sqlx::PgPool::connect(database.url()).await.unwrap();
     let rows: i64 = sqlx::query_scalar(
         "select count(*) from audit_events where action = 'logs:GetLogEvents' and decision = 'allow'",
     )

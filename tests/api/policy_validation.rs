@@ -329,11 +329,12 @@ async fn a_policy_with_a_repeated_key_is_refused_naming_the_key_and_where_it_is(
 
 #[tokio::test]
 async fn the_cli_refuses_a_policy_file_with_a_repeated_key() {
-    let url = fresh_database().await;
+    let db = fresh_database().await;
+    let url = db.url();
     let cli = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_logward"))
             .env_clear()
-            .env("LOGWARD_DATABASE_URL", &url)
+            .env("LOGWARD_DATABASE_URL", url)
             .env("USER", "tester")
             .args(args)
             .output()

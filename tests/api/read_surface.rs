@@ -21,7 +21,7 @@ impl World {
 
 /// acme owns /R/acme/*, globex /R/globex/*; both have some streams of /R/shared.
 pub async fn world_with(extra: &[(&str, &str)]) -> World {
-    let app = spawn_app_with(extra).await;
+    let app = TestApp::builder().settings(extra).spawn().await;
     let root = unique("rs");
     let g = |rest: &str| format!("/{root}/{rest}");
     for (group, stream, messages) in [

@@ -6,7 +6,11 @@ use std::time::Duration;
 use crate::helpers::*;
 
 async fn app_against(server: &CannedServer, extra: &[(&str, &str)]) -> TestApp {
-    let app = spawn_app_against(&server.url, extra).await;
+    let app = TestApp::builder()
+        .upstream_endpoint(&server.url)
+        .settings(extra)
+        .spawn()
+        .await;
     app.create_tenant("acme", every_action_policy()).await;
     app
 }
