@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::*;
-use crate::read_surface::{World, world_with};
+use crate::read_surface::{World, world, world_with};
 
 struct Sse {
     response: reqwest::Response,
@@ -270,4 +270,61 @@ async fn a_tail_the_client_leaves_is_audited_as_ended() {
         .await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0].1, "allow");
+}
+
+#[tokio::test]
+async fn tails_of_streams_that_do_not_exist_start_no_poller() {
+    let w = world().await;
+    let token = hs_token("acme");
+    for n in 0..3 {
+        let path = format!("/v1/log-groups/{}/log-streams/nope-{n}/tail", enc(&w.g("acme/app")));
+        assert_problem(w.app.get(&token, &path).await, 404, "resource_not_found").await;
+        let path = format!("/v1/log-groups/{}/tail", enc(&w.g(&format!("acme/none-{n}"))));
+        assert_problem(w.app.get(&token, &path).await, 404, "resource_not_found").await;
+    }
+    assert_eq!(w.app.tails.active_pollers(), 0);
+}
+
+#[tokio::test]
+async fn one_tenant_cannot_take_every_poller() {
+    // Ten pollers: one tenant may start one of them.
+    let w = world_with(&[("LOGWARD_MAX_TAIL_POLLERS", "10")]).await;
+    let acme = |stream: &str| format!("/v1/log-groups/{}/log-streams/{stream}/tail", enc(&w.g("acme/app")));
+    let mut first = Sse::open(&w, &hs_token("acme"), &acme("web-1")).await;
+    first.until(": connected", Duration::from_secs(5)).await;
+    let refused = w.app.get(&hs_token("acme"), &acme("web-2")).await;
+    let body = assert_problem(refused, 429, "throttled").await;
+    assert!(body["detail"].as_str().unwrap().contains("one tenant"), "{body}");
+    // A second tail of the same stream shares the poller: allowed.
+    let mut again = Sse::open(&w, &hs_token("acme"), &acme("web-1")).await;
+    again.until(": connected", Duration::from_secs(5)).await;
+    // Another tenant still gets its share.
+    let globex = format!("/v1/log-groups/{}/log-streams/web-1/tail", enc(&w.g("globex/app")));
+    let mut other = Sse::open(&w, &hs_token("globex"), &globex).await;
+    other.until(": connected", Duration::from_secs(5)).await;
+    assert_eq!(w.app.tails.active_pollers(), 2);
+}
+
+#[tokio::test]
+async fn a_poller_whose_stream_is_deleted_stops_and_ends_its_tails() {
+    let w = world().await;
+    let group = w.g("acme/app");
+    let path = format!("/v1/log-groups/{}/log-streams/web-2/tail", enc(&group));
+    let mut tail = Sse::open(&w, &hs_token("acme"), &path).await;
+    tail.until(": connected", Duration::from_secs(5)).await;
+    w.app
+        .logs
+        .delete_log_stream()
+        .log_group_name(&group)
+        .log_stream_name("web-2")
+        .send()
+        .await
+        .unwrap();
+    let got = tail.until("event: end", Duration::from_secs(20)).await;
+    assert!(got.contains("no longer exists"), "{got}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while w.app.tails.active_pollers() > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the poller kept polling");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
