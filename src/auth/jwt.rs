@@ -1,11 +1,15 @@
 //! Customer JWT verification. Each key has an explicit algorithm allow-list:
 //! the HS256 secret accepts only HS256, a PEM public key only its own RS256 or
 //! ES256, a JWKS key only the `alg` it declares. `none` is never accepted (it
-//! does not even parse), and an HS256 token never meets a public key.
+//! does not even parse), and an HS256 token never meets a public key. Where
+//! jsonwebtoken is more lenient than we want (a pinned `iss` given as a list,
+//! a `crit` header it ignores), this module refuses on top of it.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use secrecy::ExposeSecret;
 use serde_json::{Map, Value};
@@ -35,6 +39,46 @@ impl VerifiedClaims {
             _ => false,
         }
     }
+
+    /// `exp` in epoch seconds, read exactly as jsonwebtoken 11's validator
+    /// reads it: an integer as is, a non-integer NumericDate (RFC 7519 §2
+    /// allows `1764547200.5`) rounded half away from zero, anything else
+    /// (negative, string, out of `u64`) unreadable. The validator refuses a
+    /// token whose `exp` it cannot read and `verify` requires `exp`, so this is
+    /// `Some` for every verified token; `None` only for claims made by hand.
+    ///
+    /// The verifier keeps accepting the token until `expires_at + leeway`;
+    /// whoever ends a long-lived response at `expires_at` ends it no later than
+    /// the verifier would refuse the token. Values past `i64::MAX` (which the
+    /// validator accepts, up to `u64::MAX`) saturate there: earlier, never later.
+    pub(crate) fn expires_at(&self) -> Option<i64> {
+        numeric_date(self.claims.get("exp")?)
+    }
+}
+
+/// Mirrors `numeric_type` in jsonwebtoken 11's `validation.rs` (which is not
+/// public): a `u64`, or a finite float in `[0, u64::MAX)` rounded with
+/// `f64::round`. The validator and the claims `Map` parse the same bytes with
+/// the same serde_json (no `arbitrary_precision` in this build), so they see
+/// the same number kind and the same float, ulp for ulp.
+fn numeric_date(value: &Value) -> Option<i64> {
+    let Value::Number(n) = value else {
+        return None;
+    };
+    let secs = if let Some(secs) = n.as_u64() {
+        secs
+    } else if n.is_f64() {
+        let f = n.as_f64()?;
+        // `u64::MAX as f64` is 2^64: the validator's bound, kept as written.
+        if !(f.is_finite() && f >= 0.0 && f < u64::MAX as f64) {
+            return None;
+        }
+        f.round() as u64
+    } else {
+        // A negative integer: the validator has no `visit_i64` and refuses it.
+        return None;
+    };
+    Some(i64::try_from(secs).unwrap_or(i64::MAX))
 }
 
 pub struct JwtVerifier {
@@ -42,8 +86,8 @@ pub struct JwtVerifier {
     public_key: Option<(DecodingKey, Algorithm)>,
     jwks: Option<Arc<JwksCache>>,
     tenant_claim: String,
-    /// Whether `iss` is pinned (admin JWTs are accepted only then).
-    issuer_pinned: bool,
+    /// The pinned `iss`, if any (admin JWTs are accepted only then).
+    issuer: Option<String>,
     hs256_validation: Validation,
     rs256_validation: Validation,
     es256_validation: Validation,
@@ -86,7 +130,7 @@ impl JwtVerifier {
             public_key,
             jwks,
             tenant_claim: settings.tenant_claim.clone(),
-            issuer_pinned: settings.issuer.is_some(),
+            issuer: settings.issuer.clone(),
             hs256_validation: validation(Algorithm::HS256, settings),
             rs256_validation: validation(Algorithm::RS256, settings),
             es256_validation: validation(Algorithm::ES256, settings),
@@ -95,7 +139,7 @@ impl JwtVerifier {
 
     /// Whether tokens must come from a configured issuer.
     pub fn issuer_pinned(&self) -> bool {
-        self.issuer_pinned
+        self.issuer.is_some()
     }
 
     /// Whether any key source is configured at all.
@@ -114,8 +158,10 @@ impl JwtVerifier {
             .ok_or_else(|| AuthError::MissingTenantClaim(self.tenant_claim.clone()))
     }
 
-    /// Verifies signature, algorithm, `exp` (required), `nbf`, `iss` and `aud`.
+    /// Verifies signature, algorithm, `exp` (required), `nbf`, `iss` and `aud`,
+    /// and refuses any `crit` header.
     pub async fn verify(&self, token: &str) -> Result<VerifiedClaims, AuthError> {
+        refuse_critical_headers(token)?;
         let header = jsonwebtoken::decode_header(token).map_err(|e| AuthError::InvalidToken(e.to_string()))?;
         let claims: Map<String, Value> = match header.alg {
             Algorithm::HS256 => {
@@ -149,8 +195,43 @@ impl JwtVerifier {
                 return Err(AuthError::InvalidToken(format!("algorithm {other:?} is not accepted")));
             }
         };
+        if let Some(pinned) = &self.issuer {
+            check_issuer(&claims, pinned)?;
+        }
         let subject = claims.get("sub").and_then(Value::as_str).map(str::to_owned);
         Ok(VerifiedClaims { subject, claims })
+    }
+}
+
+/// RFC 7515 §4.1.11: a recipient must refuse critical extensions it does not
+/// understand, and we understand none. jsonwebtoken parses `crit` but acts on
+/// nothing, and reads `"crit": null` as absent; so the header segment is
+/// decoded here (with the same base64url engine) and any `crit` key, whatever
+/// its value, refuses the token. Anything that does not decode is refused too.
+fn refuse_critical_headers(token: &str) -> Result<(), AuthError> {
+    let malformed = || AuthError::InvalidToken("malformed token header".into());
+    let mut parts = token.split('.');
+    let (Some(header), Some(_), Some(_), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(malformed());
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(header).map_err(|_| malformed())?;
+    let header: Map<String, Value> = serde_json::from_slice(&bytes).map_err(|_| malformed())?;
+    if header.contains_key("crit") {
+        return Err(AuthError::InvalidToken(
+            "critical header parameters (crit) are not supported".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// jsonwebtoken accepts an `iss` list that merely contains the pinned issuer;
+/// RFC 7519 §4.1.1 makes `iss` one StringOrURI, so only that string passes.
+fn check_issuer(claims: &Map<String, Value>, pinned: &str) -> Result<(), AuthError> {
+    match claims.get("iss") {
+        Some(Value::String(iss)) if iss == pinned => Ok(()),
+        _ => Err(AuthError::InvalidToken(
+            "iss must be the configured issuer, as a string".into(),
+        )),
     }
 }
 
@@ -195,4 +276,185 @@ fn parse_public_pem(pem: &[u8]) -> Result<(DecodingKey, Algorithm), JwtConfigErr
         return Ok((key, Algorithm::ES256));
     }
     Err(JwtConfigError::BadKey)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use jsonwebtoken::{EncodingKey, Header};
+    use secrecy::SecretString;
+    use serde_json::json;
+
+    use super::*;
+
+    const SECRET: &str = "unit-test-hs256-secret-0123456789abcdef-0123";
+
+    fn verifier(issuer: Option<&str>) -> JwtVerifier {
+        JwtVerifier::new(&JwtSettings {
+            hs256_secret: Some(SecretString::from(SECRET)),
+            public_key_file: None,
+            jwks_url: None,
+            jwks_min_refresh: Duration::from_secs(60),
+            leeway_secs: 60,
+            issuer: issuer.map(str::to_owned),
+            audience: None,
+            tenant_claim: "tenant".into(),
+        })
+        .unwrap()
+    }
+
+    fn sign(header: &Header, claims: &Value) -> String {
+        jsonwebtoken::encode(header, claims, &EncodingKey::from_secret(SECRET.as_bytes())).unwrap()
+    }
+
+    fn hs256() -> Header {
+        Header::new(Algorithm::HS256)
+    }
+
+    fn in_an_hour() -> i64 {
+        chrono::Utc::now().timestamp() + 3600
+    }
+
+    fn with_exp(exp: &Value) -> VerifiedClaims {
+        VerifiedClaims {
+            subject: None,
+            claims: Map::from_iter([("exp".to_owned(), exp.clone())]),
+        }
+    }
+
+    #[test]
+    fn expires_at_reads_integers_and_rounds_fractions_like_the_validator() {
+        let cases = [
+            (json!(1_764_547_200), 1_764_547_200),
+            (json!(1_764_547_200.0), 1_764_547_200),
+            (json!(1_764_547_200.4), 1_764_547_200),
+            (json!(1_764_547_200.5), 1_764_547_201),
+            (json!(1_764_547_200.6), 1_764_547_201),
+            (json!(0.49), 0),
+            (json!(0), 0),
+            // Huge, but readable by the validator: saturates (earlier, never later).
+            (json!(u64::MAX), i64::MAX),
+            (json!(1e19), i64::MAX),
+            (json!(i64::MAX), i64::MAX),
+        ];
+        for (exp, expected) in cases {
+            assert_eq!(with_exp(&exp).expires_at(), Some(expected), "exp {exp}");
+        }
+    }
+
+    #[test]
+    fn expires_at_is_none_where_the_validator_cannot_read_exp() {
+        for exp in [
+            json!(-1),
+            json!(-0.5),
+            json!(i64::MIN),
+            json!(1e20),
+            json!("1764547200"),
+            json!(true),
+            json!(null),
+            json!([1_764_547_200]),
+        ] {
+            assert_eq!(with_exp(&exp).expires_at(), None, "exp {exp}");
+        }
+        let no_exp = VerifiedClaims {
+            subject: None,
+            claims: Map::new(),
+        };
+        assert_eq!(no_exp.expires_at(), None);
+    }
+
+    /// `reject_tokens_expiring_in_less_than` refuses a token when the `exp` the
+    /// validator read is below the bound, without looking at the clock: a
+    /// clock-free way to ask the validator which number it read.
+    #[test]
+    fn expires_at_is_the_number_the_validator_compares() {
+        let key = DecodingKey::from_secret(SECRET.as_bytes());
+        for exp in [
+            json!(1_764_547_200),
+            json!(1_764_547_200.5),
+            json!(1_764_547_200.49),
+            json!(1_764_547_200.51),
+            json!(4_102_444_800.5),
+            json!(1_000_000_000_000_000.5),
+        ] {
+            let token = sign(&hs256(), &json!({ "exp": exp }));
+            let with_bound = |bound: u64| {
+                let mut v = Validation::new(Algorithm::HS256);
+                v.validate_exp = false;
+                v.validate_nbf = true;
+                v.reject_tokens_expiring_in_less_than = bound;
+                decode(&token, &key, &v)
+            };
+            let accepted_with_bound = |bound: u64| with_bound(bound).is_ok();
+            // The claims parsed from the token's text, as `verify` gets them
+            // (serde_json's float parsing may differ from the literal by an ulp).
+            let claims = VerifiedClaims {
+                subject: None,
+                claims: with_bound(0).unwrap(),
+            };
+            let at = u64::try_from(claims.expires_at().unwrap()).unwrap();
+            assert!(accepted_with_bound(at), "exp {exp}: validator read less than {at}");
+            assert!(!accepted_with_bound(at + 1), "exp {exp}: validator read more than {at}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_verified_token_always_has_an_expiry_even_a_fractional_one() {
+        let v = verifier(None);
+        let exp = in_an_hour();
+        let claims = v
+            .verify(&sign(&hs256(), &json!({"tenant": "acme", "exp": exp as f64 + 0.5})))
+            .await
+            .unwrap();
+        assert_eq!(claims.expires_at(), Some(exp + 1));
+        for unreadable in [json!(-1), json!(format!("{exp}")), json!(1e20)] {
+            let token = sign(&hs256(), &json!({"tenant": "acme", "exp": unreadable}));
+            assert!(v.verify(&token).await.is_err(), "exp {unreadable}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_pinned_issuer_must_be_the_same_string() {
+        let v = verifier(Some("https://idp"));
+        let token = |iss: Value| sign(&hs256(), &json!({"tenant": "acme", "exp": in_an_hour(), "iss": iss}));
+        assert!(v.verify(&token(json!("https://idp"))).await.is_ok());
+        for iss in [
+            json!(["https://idp"]),
+            json!(["https://idp", "https://evil"]),
+            json!("https://evil"),
+            json!(null),
+            json!(1),
+        ] {
+            assert!(v.verify(&token(iss.clone())).await.is_err(), "iss {iss}");
+        }
+    }
+
+    #[tokio::test]
+    async fn any_crit_header_refuses_the_token() {
+        let v = verifier(None);
+        let claims = json!({"tenant": "acme", "exp": in_an_hour()});
+        assert!(v.verify(&sign(&hs256(), &claims)).await.is_ok());
+
+        let mut listed = hs256();
+        listed.crit = Some(vec!["x-ext".into()]);
+        listed.extras.insert("x-ext", true);
+        // jsonwebtoken reads `"crit": null` as no crit at all.
+        let mut null = hs256();
+        null.extras.insert("crit", Value::Null);
+        let mut empty = hs256();
+        empty.crit = Some(vec![]);
+        for (header, why) in [(listed, "crit list"), (null, "crit null"), (empty, "crit empty")] {
+            let err = v.verify(&sign(&header, &claims)).await.unwrap_err();
+            assert!(err.to_string().contains("crit"), "{why}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_header_that_does_not_decode_is_refused() {
+        for token in ["a.b", "a.b.c.d", "!!.b.c", "bm90IGpzb24.b.c", "e30=.b.c"] {
+            assert!(refuse_critical_headers(token).is_err(), "{token}");
+        }
+        assert!(refuse_critical_headers("e30.b.c").is_ok());
+    }
 }
