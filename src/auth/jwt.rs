@@ -51,7 +51,10 @@ impl VerifiedClaims {
     /// whoever ends a long-lived response at `expires_at` ends it no later than
     /// the verifier would refuse the token. Values past `i64::MAX` (which the
     /// validator accepts, up to `u64::MAX`) saturate there: earlier, never later.
-    #[allow(dead_code, reason = "the principal and the tail re-check (auth/extractor.rs) take it up")]
+    #[allow(
+        dead_code,
+        reason = "the principal and the tail re-check (auth/extractor.rs) take it up"
+    )]
     pub(crate) fn expires_at(&self) -> Option<i64> {
         numeric_date(self.claims.get("exp")?)
     }
