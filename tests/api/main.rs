@@ -9,6 +9,7 @@ mod admin;
 mod admin_identities;
 mod api_keys;
 mod audit_log;
+mod audit_outage;
 mod cli;
 mod config;
 mod get_events;
