@@ -15,6 +15,7 @@ mod config;
 mod get_events;
 mod health;
 mod helpers;
+mod insights_lexing;
 mod jwt;
 mod me;
 mod operations;
