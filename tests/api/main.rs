@@ -19,6 +19,7 @@ mod insights_lexing;
 mod jwt;
 mod me;
 mod operations;
+mod paging_tokens;
 mod policy_versions;
 pub mod read_surface;
 mod routes;
