@@ -3,6 +3,12 @@
 //! in batches. When the database is down the writer keeps what it has and
 //! retries; only when the buffer is full are new events dropped, counted and
 //! logged. On shutdown the writer drains the queue and flushes.
+//!
+//! What counts as "down" is decided by where a write failed, not by a list of
+//! error codes: any failure to get a connection, and any failure on one that
+//! is not about the rows' content, keeps the rows. Only a row the database
+//! refuses for its content (see [`crate::db::audit::WriteError`]) is dropped,
+//! counted in [`AuditSink::refused`] (and in [`AuditSink::dropped`]) and logged.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,6 +18,7 @@ use sqlx::PgPool;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 pub use crate::db::audit::AuditEvent;
+use crate::db::audit::{self as db, WriteError};
 
 const MAX_BATCH: usize = 500;
 
@@ -20,6 +27,7 @@ pub struct AuditSink {
     tx: mpsc::Sender<AuditEvent>,
     half_full: Arc<Notify>,
     dropped: Arc<AtomicU64>,
+    refused: Arc<AtomicU64>,
 }
 
 impl AuditSink {
@@ -43,6 +51,8 @@ impl AuditSink {
         self.tx.max_capacity() - self.tx.capacity()
     }
 
+    /// Events lost for any reason: buffer full, backlog over capacity, or
+    /// refused by the database.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
@@ -55,8 +65,28 @@ impl AuditSink {
             tx,
             half_full: Arc::new(Notify::new()),
             dropped: Arc::new(AtomicU64::new(0)),
+            refused: Arc::new(AtomicU64::new(0)),
         };
         (sink, rx)
+    }
+
+    /// Events the database refused for their content (a subset of [`Self::dropped`]).
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+}
+
+/// The writer's loss counters, shared with every [`AuditSink`].
+#[derive(Clone, Default)]
+struct Losses {
+    dropped: Arc<AtomicU64>,
+    refused: Arc<AtomicU64>,
+}
+
+impl Losses {
+    fn refused_one(&self) -> u64 {
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+        self.refused.fetch_add(1, Ordering::Relaxed) + 1
     }
 }
 
@@ -76,7 +106,7 @@ impl AuditWriter {
 pub fn start(pool: PgPool, capacity: usize, flush_every: Duration) -> (AuditSink, AuditWriter) {
     let (tx, rx) = mpsc::channel(capacity);
     let (stop_tx, stop_rx) = oneshot::channel();
-    let dropped = Arc::new(AtomicU64::new(0));
+    let losses = Losses::default();
     let half_full = Arc::new(Notify::new());
     let done = tokio::spawn(run(
         pool,
@@ -85,10 +115,15 @@ pub fn start(pool: PgPool, capacity: usize, flush_every: Duration) -> (AuditSink
         half_full.clone(),
         capacity,
         flush_every,
-        dropped.clone(),
+        losses.clone(),
     ));
     (
-        AuditSink { tx, half_full, dropped },
+        AuditSink {
+            tx,
+            half_full,
+            dropped: losses.dropped,
+            refused: losses.refused,
+        },
         AuditWriter { stop: stop_tx, done },
     )
 }
@@ -100,7 +135,7 @@ async fn run(
     half_full: Arc<Notify>,
     capacity: usize,
     flush_every: Duration,
-    dropped: Arc<AtomicU64>,
+    losses: Losses,
 ) {
     let mut pending: Vec<AuditEvent> = Vec::new();
     let mut ticker = tokio::time::interval(flush_every);
@@ -116,12 +151,12 @@ async fn run(
         while let Ok(event) = rx.try_recv() {
             pending.push(event);
         }
-        flush(&pool, &mut pending).await;
+        flush(&pool, &mut pending, &losses).await;
         // Bound what is held while the database is away.
         if pending.len() > capacity {
             let excess = pending.len() - capacity;
             pending.drain(..excess);
-            let total = dropped.fetch_add(excess as u64, Ordering::Relaxed) + excess as u64;
+            let total = losses.dropped.fetch_add(excess as u64, Ordering::Relaxed) + excess as u64;
             tracing::error!(
                 dropped_total = total,
                 "audit backlog over capacity; dropped oldest events"
@@ -133,7 +168,7 @@ async fn run(
         pending.push(event);
     }
     for attempt in 0..5 {
-        flush(&pool, &mut pending).await;
+        flush(&pool, &mut pending, &losses).await;
         if pending.is_empty() {
             break;
         }
@@ -172,39 +207,54 @@ fn sanitize(event: &mut AuditEvent) {
     }
 }
 
-/// Writes `pending` in batches; on failure keeps the rest for the next try.
-/// A batch the database refuses for its content (not because it is away) is
-/// retried row by row, and only the rows it still refuses are dropped, so one
-/// bad row never holds up the others.
-async fn flush(pool: &PgPool, pending: &mut Vec<AuditEvent>) {
+/// Writes `pending` in batches on one connection; on failure keeps the rest
+/// for the next try. A batch the database refuses for its content is retried
+/// row by row, and only the rows it still refuses are dropped, so one bad row
+/// never holds up the others.
+async fn flush(pool: &PgPool, pending: &mut Vec<AuditEvent>, losses: &Losses) {
+    if pending.is_empty() {
+        return;
+    }
+    let mut conn = match db::connection(pool).await {
+        Ok(conn) => conn,
+        Err(e) => {
+            tracing::warn!(error = %e, buffered = pending.len(), "audit database unavailable; will retry");
+            return;
+        }
+    };
     while !pending.is_empty() {
         let n = pending.len().min(MAX_BATCH);
-        match crate::db::audit::copy_batch(pool, &pending[..n]).await {
+        match db::copy_rows(&mut conn, &pending[..n]).await {
             Ok(()) => {
                 pending.drain(..n);
             }
-            Err(crate::db::DbError::Unavailable(e)) => {
-                tracing::warn!(error = %e, buffered = pending.len(), "audit flush failed; will retry");
-                return;
-            }
-            Err(e) => {
+            Err(WriteError::Refused(e)) => {
                 tracing::warn!(error = %e, "audit batch refused; inserting row by row");
                 let mut i = 0;
                 while i < n {
-                    match crate::db::audit::insert_batch(pool, std::slice::from_ref(&pending[i])).await {
+                    match db::insert_one(&mut conn, &pending[i]).await {
                         Ok(()) => i += 1,
-                        // The database went away meanwhile: keep the rest for later.
-                        Err(crate::db::DbError::Unavailable(_)) => {
+                        Err(WriteError::Refused(e)) => {
+                            let total = losses.refused_one();
+                            tracing::error!(error = %e, action = %pending[i].action, refused_total = total, "audit row refused by the database; dropped");
+                            i += 1;
+                        }
+                        // Not the row's fault: keep it and the rest for later.
+                        Err(e) => {
+                            tracing::warn!(error = %e, buffered = pending.len() - i, "audit write failed; will retry");
+                            conn.close_on_drop();
                             pending.drain(..i);
                             return;
-                        }
-                        Err(e) => {
-                            tracing::error!(error = %e, action = %pending[i].action, "audit row refused by the database; dropped");
-                            i += 1;
                         }
                     }
                 }
                 pending.drain(..n);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, buffered = pending.len(), "audit write failed; will retry");
+                // The connection may be broken; the next try opens a fresh one.
+                conn.close_on_drop();
+                return;
             }
         }
     }

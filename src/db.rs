@@ -47,6 +47,15 @@ fn is_transient(code: &str) -> bool {
     matches!(code.get(..2), Some("08" | "53" | "57" | "40")) || code == "25006"
 }
 
+/// SQLSTATEs a server answers while a connection starts: authentication failed
+/// (class 28), no such database (3D000), database not accepting connections
+/// (55000). sqlx returns them from acquiring a pool connection, so they say
+/// "no database for now", not "this request is wrong". (The audit writer does
+/// not rely on this list: it tells by where an error happened.)
+fn is_connection_refusal(code: &str) -> bool {
+    code.starts_with("28") || code == "3D000" || code == "55000"
+}
+
 impl From<sqlx::Error> for DbError {
     fn from(err: sqlx::Error) -> Self {
         match &err {
@@ -57,7 +66,13 @@ impl From<sqlx::Error> for DbError {
             | sqlx::Error::Tls(_)
             | sqlx::Error::Protocol(_)
             | sqlx::Error::WorkerCrashed => DbError::Unavailable(err),
-            sqlx::Error::Database(db) if db.code().is_some_and(|code| is_transient(&code)) => DbError::Unavailable(err),
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|code| is_transient(&code) || is_connection_refusal(&code)) =>
+            {
+                DbError::Unavailable(err)
+            }
             sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03") => DbError::Busy,
             sqlx::Error::Database(db) if db.is_unique_violation() => DbError::Conflict(match db.constraint() {
                 Some("tenants_pkey") => "a tenant with this id already exists".to_owned(),
@@ -71,7 +86,7 @@ impl From<sqlx::Error> for DbError {
 
 #[cfg(test)]
 mod tests {
-    use super::is_transient;
+    use super::{is_connection_refusal, is_transient};
 
     #[test]
     fn outages_and_failovers_are_transient_content_errors_are_not() {
@@ -80,6 +95,16 @@ mod tests {
         }
         for code in ["23505", "23514", "22P02", "42P01", "25P02"] {
             assert!(!is_transient(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn refusals_at_connection_start_are_not_content_errors() {
+        for code in ["28000", "28P01", "3D000", "55000"] {
+            assert!(is_connection_refusal(code), "{code}");
+        }
+        for code in ["23505", "22P02", "42P01", "55P03", "3F000"] {
+            assert!(!is_connection_refusal(code), "{code}");
         }
     }
 }

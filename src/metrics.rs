@@ -167,7 +167,7 @@ impl Metrics {
         let audit_dropped = Counter::default();
         registry.register(
             "audit_dropped",
-            "Audit events dropped because the buffer was full",
+            "Audit events lost: the queue or backlog was full, or the database refused a row for its content",
             audit_dropped.clone(),
         );
         let tails_open = Gauge::default();

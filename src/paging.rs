@@ -1,26 +1,34 @@
-//! Paging tokens bound to the caller. Every `nextToken` the gateway hands out
-//! is an envelope: the upstream token plus an HMAC-SHA256 over (tenant,
-//! operation, resource, upstream token) with the server key. A token replayed
-//! by another tenant, on another resource or operation, or altered in any way
-//! fails verification (400) and is never forwarded.
+//! Paging tokens bound to the caller and unreadable by it. Every `nextToken`
+//! the gateway hands out is the upstream token sealed with AES-SIV (RFC 5297),
+//! with (tenant, operation, resource) as associated data: a token replayed by
+//! another tenant, on another resource or operation, or altered in any way
+//! fails to open (400) and is never forwarded, and its holder cannot read
+//! CloudWatch's token (FilterLogEvents tokens name other streams).
 //!
-//! The envelope is deterministic, so the same upstream token always yields the
-//! same envelope: clients can still detect the end of a GetLogEvents stream by
-//! the token repeating.
+//! AES-SIV is deterministic and misuse-resistant: no nonce, so the same
+//! upstream token always yields the same envelope and clients can still
+//! detect the end of a GetLogEvents stream by the token repeating. What it
+//! reveals is only that two envelopes hold the same token for the same
+//! binding, and the token's length.
 
+use aes_siv::KeyInit;
+use aes_siv::siv::Aes256Siv;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{KeyInit, Mac};
 use sha2::Sha256;
 
-type HmacSha256 = hmac::Hmac<Sha256>;
-
-/// Longest upstream token we wrap; CloudWatch's are far shorter.
+/// Longest upstream token we open; CloudWatch's are far shorter.
 const MAX_UPSTREAM_TOKEN: usize = 8 * 1024;
+/// The SIV, prepended to the ciphertext.
+const SIV_LEN: usize = 16;
+/// Longest envelope `unwrap` decodes: the base64 of SIV and ciphertext.
+const MAX_ENVELOPE: usize = (MAX_UPSTREAM_TOKEN + SIV_LEN).div_ceil(3) * 4;
+/// HKDF `info`: keys derived for anything else from the same secret differ.
+const KEY_LABEL: &[u8] = b"logward paging-token AES-256-SIV key v1";
 
 pub struct TokenKey {
-    /// HMAC keyed once; each token clones it (cheaper than re-keying).
-    keyed: HmacSha256,
+    /// The 512-bit AES-SIV key (a CMAC half and a CTR half).
+    key: aes_siv::Key<Aes256Siv>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -28,14 +36,15 @@ pub struct TokenKey {
 pub struct InvalidToken;
 
 impl TokenKey {
-    /// The HMAC key is SHA-256 of `secret`, so any length of secret works
-    /// and keying cannot fail.
+    /// The key is HKDF-SHA256 of `secret` with a fixed label, so any length of
+    /// secret works.
     pub fn new(secret: &[u8]) -> Self {
-        let mut key = hmac::digest::Key::<HmacSha256>::default();
-        key[..32].copy_from_slice(&<Sha256 as sha2::Digest>::digest(secret));
-        Self {
-            keyed: <HmacSha256 as KeyInit>::new(&key),
-        }
+        let mut key = aes_siv::Key::<Aes256Siv>::default();
+        hkdf::Hkdf::<Sha256>::new(None, secret)
+            .expand(KEY_LABEL, &mut key)
+            // Called at start-up; 64 bytes is far below HKDF-SHA256's 8160.
+            .expect("a 64-byte HKDF-SHA256 output");
+        Self { key }
     }
 
     /// A random key (tokens then die with the process and are not shared
@@ -46,35 +55,34 @@ impl TokenKey {
         Ok(Self::new(&key))
     }
 
-    fn mac(&self, tenant: &str, operation: &str, resource: &str, upstream: &str) -> HmacSha256 {
-        // Length prefixes make the field boundaries unambiguous.
-        let mut mac = self.keyed.clone();
-        for part in [tenant, operation, resource, upstream] {
-            mac.update(&(part.len() as u64).to_be_bytes());
-            mac.update(part.as_bytes());
-        }
-        mac
+    /// S2V authenticates each associated-data item on its own, so field
+    /// boundaries cannot shift (as length prefixes would ensure).
+    fn binding<'a>(tenant: &'a str, operation: &'a str, resource: &'a str) -> [&'a [u8]; 3] {
+        [tenant.as_bytes(), operation.as_bytes(), resource.as_bytes()]
     }
 
     pub fn wrap(&self, tenant: &str, operation: &str, resource: &str, upstream: &str) -> String {
-        let tag = self.mac(tenant, operation, resource, upstream).finalize().into_bytes();
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(upstream), URL_SAFE_NO_PAD.encode(tag))
+        let sealed = Aes256Siv::new(&self.key)
+            .encrypt(Self::binding(tenant, operation, resource), upstream.as_bytes())
+            // S2V refuses only more than 126 associated-data items; there are three.
+            .unwrap_or_default();
+        URL_SAFE_NO_PAD.encode(sealed)
     }
 
     /// The upstream token inside `token`, if it was issued for exactly this
     /// tenant, operation and resource.
     pub fn unwrap(&self, token: &str, tenant: &str, operation: &str, resource: &str) -> Result<String, InvalidToken> {
-        let (body, tag) = token.split_once('.').ok_or(InvalidToken)?;
-        if body.len() > MAX_UPSTREAM_TOKEN * 2 {
+        if token.len() > MAX_ENVELOPE {
             return Err(InvalidToken);
         }
-        let upstream = URL_SAFE_NO_PAD.decode(body).map_err(|_| InvalidToken)?;
-        let upstream = String::from_utf8(upstream).map_err(|_| InvalidToken)?;
-        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| InvalidToken)?;
-        self.mac(tenant, operation, resource, &upstream)
-            .verify_slice(&tag)
+        let sealed = URL_SAFE_NO_PAD.decode(token).map_err(|_| InvalidToken)?;
+        if sealed.len() < SIV_LEN {
+            return Err(InvalidToken);
+        }
+        let upstream = Aes256Siv::new(&self.key)
+            .decrypt(Self::binding(tenant, operation, resource), &sealed)
             .map_err(|_| InvalidToken)?;
-        Ok(upstream)
+        String::from_utf8(upstream).map_err(|_| InvalidToken)
     }
 }
 
@@ -101,27 +109,78 @@ mod tests {
             TokenKey::new(b"other").unwrap(&t, "acme", "GetLogEvents", "arn:a"),
             Err(InvalidToken)
         );
+        // Other bindings and tokens give other envelopes.
+        assert_ne!(key.wrap("globex", "GetLogEvents", "arn:a", "f/123"), t);
+        assert_ne!(key.wrap("acme", "GetLogEvents", "arn:a", "f/124"), t);
+    }
+
+    #[test]
+    fn any_secret_length_and_an_empty_upstream_token_work() {
+        for secret in [&b""[..], b"k", &[7u8; 1000]] {
+            let key = TokenKey::new(secret);
+            let t = key.wrap("acme", "op", "r", "");
+            assert_eq!(key.unwrap(&t, "acme", "op", "r"), Ok(String::new()));
+        }
+        let key = TokenKey::random().unwrap();
+        let t = key.wrap("acme", "op", "r", "f/1");
+        assert_eq!(key.unwrap(&t, "acme", "op", "r"), Ok("f/1".into()));
+    }
+
+    #[test]
+    fn the_envelope_does_not_show_the_upstream_token() {
+        let key = TokenKey::new(b"k");
+        let upstream = "/acme/app@other-tenant-stream@37000000000000000000000000000000000000000000000000000000";
+        let t = key.wrap("acme", "FilterLogEvents", "arn:g", upstream);
+        assert!(!t.contains('.'), "one URL-safe base64 part: {t}");
+        let raw = URL_SAFE_NO_PAD.decode(&t).unwrap();
+        let raw = String::from_utf8_lossy(&raw);
+        // (Not a bare `@`: ciphertext bytes are 0x40 by chance.)
+        for needle in ["other-tenant-stream", "/acme/app", "@other", "370000"] {
+            assert!(!raw.contains(needle), "{needle} in {raw}");
+        }
+        // Nor its base64, at any of the three alignments.
+        for skip in 0..3 {
+            let b64 = URL_SAFE_NO_PAD.encode(&upstream.as_bytes()[skip..]);
+            assert!(!t.contains(&b64[4..20]), "{t}");
+        }
     }
 
     #[test]
     fn tampering_is_detected() {
         let key = TokenKey::new(b"k");
         let t = key.wrap("acme", "op", "r", "f/123");
-        let (body, tag) = t.split_once('.').unwrap();
-        let forged = format!("{}.{tag}", URL_SAFE_NO_PAD.encode("f/999"));
-        assert_eq!(key.unwrap(&forged, "acme", "op", "r"), Err(InvalidToken));
+        let mut raw = URL_SAFE_NO_PAD.decode(&t).unwrap();
+        for i in 0..raw.len() {
+            raw[i] ^= 1;
+            let flipped = URL_SAFE_NO_PAD.encode(&raw);
+            assert_eq!(key.unwrap(&flipped, "acme", "op", "r"), Err(InvalidToken), "byte {i}");
+            raw[i] ^= 1;
+        }
+        let short = URL_SAFE_NO_PAD.encode(&raw[..SIV_LEN - 1]);
+        let long = "A".repeat(MAX_ENVELOPE + 4);
         for bad in [
             "",
             ".",
             "f/123",
-            &format!("{body}."),
-            &format!("{body}.{tag}x"),
-            "%%%.%%%",
+            &format!("{t}="),
+            &format!("{t}x"),
+            "%%%",
+            &short,
+            &long,
         ] {
             assert_eq!(key.unwrap(bad, "acme", "op", "r"), Err(InvalidToken), "{bad}");
         }
         // Field boundaries cannot be shifted between tenant and operation.
         let a = key.wrap("ab", "c", "r", "u");
         assert_eq!(key.unwrap(&a, "a", "bc", "r"), Err(InvalidToken));
+    }
+
+    #[test]
+    fn the_longest_upstream_token_still_opens() {
+        let key = TokenKey::new(b"k");
+        let upstream = "x".repeat(MAX_UPSTREAM_TOKEN);
+        let t = key.wrap("acme", "op", "r", &upstream);
+        assert!(t.len() <= MAX_ENVELOPE);
+        assert_eq!(key.unwrap(&t, "acme", "op", "r"), Ok(upstream));
     }
 }

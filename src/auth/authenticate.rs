@@ -77,7 +77,7 @@ impl Authenticator {
             let claims = self.jwt.verify(token).await.map_err(|e| (e, None))?;
             let tenant = self.jwt.tenant(&claims).map_err(|e| (e, None))?.to_owned();
             let name = jwt_principal(claims.subject.as_deref());
-            let expires_at = expires_at(&claims.claims);
+            let expires_at = claims.expires_at();
             let credential = Credential::Jwt {
                 subject: claims.subject,
                 expires_at,
@@ -233,15 +233,6 @@ pub enum AdminRefusal {
     NotAdmin(String),
 }
 
-/// `exp` in epoch seconds. jsonwebtoken compares `exp` as a number, integer
-/// or not, so a fractional one is floored here: the token is treated as
-/// expired no later than the verifier would treat it.
-fn expires_at(claims: &serde_json::Map<String, serde_json::Value>) -> Option<i64> {
-    let exp = claims.get("exp")?;
-    exp.as_i64()
-        .or_else(|| exp.as_f64().filter(|f| f.is_finite()).map(|f| f.floor() as i64))
-}
-
 /// `jwt:<sub>` for audit rows and logs: the subject comes from the token, so it
 /// is bounded and stripped of control characters (Postgres cannot store NUL).
 fn jwt_principal(subject: Option<&str>) -> String {
@@ -275,14 +266,5 @@ mod tests {
                 "{bad:?}"
             );
         }
-    }
-
-    #[test]
-    fn expiry_is_read_like_the_verifier_reads_it() {
-        let claims = |v: serde_json::Value| serde_json::json!({ "exp": v }).as_object().cloned().unwrap();
-        assert_eq!(expires_at(&claims(serde_json::json!(100))), Some(100));
-        assert_eq!(expires_at(&claims(serde_json::json!(100.9))), Some(100));
-        assert_eq!(expires_at(&claims(serde_json::json!("100"))), None);
-        assert_eq!(expires_at(&serde_json::Map::new()), None);
     }
 }

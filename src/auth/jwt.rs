@@ -1,11 +1,15 @@
 //! Customer JWT verification. Each key has an explicit algorithm allow-list:
 //! the HS256 secret accepts only HS256, a PEM public key only its own RS256 or
 //! ES256, a JWKS key only the `alg` it declares. `none` is never accepted (it
-//! does not even parse), and an HS256 token never meets a public key.
+//! does not even parse), and an HS256 token never meets a public key. Where
+//! jsonwebtoken is more lenient than we want (a pinned `iss` given as a list,
+//! a `crit` header it ignores), this module refuses on top of it.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use secrecy::ExposeSecret;
 use serde_json::{Map, Value};
@@ -35,6 +39,46 @@ impl VerifiedClaims {
             _ => false,
         }
     }
+
+    /// `exp` in epoch seconds, read exactly as jsonwebtoken 11's validator
+    /// reads it: an integer as is, a non-integer NumericDate (RFC 7519 §2
+    /// allows `1764547200.5`) rounded half away from zero, anything else
+    /// (negative, string, out of `u64`) unreadable. The validator refuses a
+    /// token whose `exp` it cannot read and `verify` requires `exp`, so this is
+    /// `Some` for every verified token; `None` only for claims made by hand.
+    ///
+    /// The verifier keeps accepting the token until `expires_at + leeway`;
+    /// whoever ends a long-lived response at `expires_at` ends it no later than
+    /// the verifier would refuse the token. Values past `i64::MAX` (which the
+    /// validator accepts, up to `u64::MAX`) saturate there: earlier, never later.
+    pub(crate) fn expires_at(&self) -> Option<i64> {
+        numeric_date(self.claims.get("exp")?)
+    }
+}
+
+/// Mirrors `numeric_type` in jsonwebtoken 11's `validation.rs` (which is not
+/// public): a `u64`, or a finite float in `[0, u64::MAX)` rounded with
+/// `f64::round`. The validator and the claims `Map` parse the same bytes with
+/// the same serde_json (no `arbitrary_precision` in this build), so they see
+/// the same number kind and the same float, ulp for ulp.
+fn numeric_date(value: &Value) -> Option<i64> {
+    let Value::Number(n) = value else {
+        return None;
+    };
+    let secs = if let Some(secs) = n.as_u64() {
+        secs
+    } else if n.is_f64() {
+        let f = n.as_f64()?;
+        // `u64::MAX as f64` is 2^64: the validator's bound, kept as written.
+        if !(f.is_finite() && f >= 0.0 && f < u64::MAX as f64) {
+            return None;
+        }
+        f.round() as u64
+    } else {
+        // A negative integer: the validator has no `visit_i64` and refuses it.
+        return None;
+    };
+    Some(i64::try_from(secs).unwrap_or(i64::MAX))
 }
 
 pub struct JwtVerifier {
@@ -42,8 +86,8 @@ pub struct JwtVerifier {
     public_key: Option<(DecodingKey, Algorithm)>,
     jwks: Option<Arc<JwksCache>>,
     tenant_claim: String,
-    /// Whether `iss` is pinned (admin JWTs are accepted only then).
-    issuer_pinned: bool,
+    /// The pinned `iss`, if any (admin JWTs are accepted only then).
+    issuer: Option<String>,
     hs256_validation: Validation,
     rs256_validation: Validation,
     es256_validation: Validation,
@@ -86,7 +130,7 @@ impl JwtVerifier {
             public_key,
             jwks,
             tenant_claim: settings.tenant_claim.clone(),
-            issuer_pinned: settings.issuer.is_some(),
+            issuer: settings.issuer.clone(),
             hs256_validation: validation(Algorithm::HS256, settings),
             rs256_validation: validation(Algorithm::RS256, settings),
             es256_validation: validation(Algorithm::ES256, settings),
@@ -95,7 +139,7 @@ impl JwtVerifier {
 
     /// Whether tokens must come from a configured issuer.
     pub fn issuer_pinned(&self) -> bool {
-        self.issuer_pinned
+        self.issuer.is_some()
     }
 
     /// Whether any key source is configured at all.
@@ -114,8 +158,10 @@ impl JwtVerifier {
             .ok_or_else(|| AuthError::MissingTenantClaim(self.tenant_claim.clone()))
     }
 
-    /// Verifies signature, algorithm, `exp` (required), `nbf`, `iss` and `aud`.
+    /// Verifies signature, algorithm, `exp` (required), `nbf`, `iss` and `aud`,
+    /// and refuses any `crit` header.
     pub async fn verify(&self, token: &str) -> Result<VerifiedClaims, AuthError> {
+        refuse_critical_headers(token)?;
         let header = jsonwebtoken::decode_header(token).map_err(|e| AuthError::InvalidToken(e.to_string()))?;
         let claims: Map<String, Value> = match header.alg {
             Algorithm::HS256 => {
@@ -149,8 +195,43 @@ impl JwtVerifier {
                 return Err(AuthError::InvalidToken(format!("algorithm {other:?} is not accepted")));
             }
         };
+        if let Some(pinned) = &self.issuer {
+            check_issuer(&claims, pinned)?;
+        }
         let subject = claims.get("sub").and_then(Value::as_str).map(str::to_owned);
         Ok(VerifiedClaims { subject, claims })
+    }
+}
+
+/// RFC 7515 §4.1.11: a recipient must refuse critical extensions it does not
+/// understand, and we understand none. jsonwebtoken parses `crit` but acts on
+/// nothing, and reads `"crit": null` as absent; so the header segment is
+/// decoded here (with the same base64url engine) and any `crit` key, whatever
+/// its value, refuses the token. Anything that does not decode is refused too.
+fn refuse_critical_headers(token: &str) -> Result<(), AuthError> {
+    let malformed = || AuthError::InvalidToken("malformed token header".into());
+    let mut parts = token.split('.');
+    let (Some(header), Some(_), Some(_), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(malformed());
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(header).map_err(|_| malformed())?;
+    let header: Map<String, Value> = serde_json::from_slice(&bytes).map_err(|_| malformed())?;
+    if header.contains_key("crit") {
+        return Err(AuthError::InvalidToken(
+            "critical header parameters (crit) are not supported".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// jsonwebtoken accepts an `iss` list that merely contains the pinned issuer;
+/// RFC 7519 §4.1.1 makes `iss` one StringOrURI, so only that string passes.
+fn check_issuer(claims: &Map<String, Value>, pinned: &str) -> Result<(), AuthError> {
+    match claims.get("iss") {
+        Some(Value::String(iss)) if iss == pinned => Ok(()),
+        _ => Err(AuthError::InvalidToken(
+            "iss must be the configured issuer, as a string".into(),
+        )),
     }
 }
 
@@ -196,3 +277,6 @@ fn parse_public_pem(pem: &[u8]) -> Result<(DecodingKey, Algorithm), JwtConfigErr
     }
     Err(JwtConfigError::BadKey)
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::postgres::PgPoolCopyExt;
-use sqlx::{PgExecutor, PgPool};
+use sqlx::pool::PoolConnection;
+use sqlx::{PgConnection, PgExecutor, PgPool, Postgres};
 
 use super::DbError;
 
@@ -30,21 +30,78 @@ const COPY_AUDIT: &str = "copy audit_events
      http_status, latency_ms, request_id, detail)
     from stdin";
 
+/// Why the audit writer could not store rows, told by *where* it failed: the
+/// writer may drop a row only when an established connection refused that
+/// row's content. Everything else keeps the rows for a retry.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// No connection: taking one from the pool or opening one failed, for any
+    /// reason, including what the server says while a connection starts
+    /// (authentication failed, no such database, not accepting connections).
+    /// Nothing is known about the rows.
+    #[error("no connection to the audit database: {0}")]
+    NoConnection(#[source] sqlx::Error),
+    /// On an established connection, the server refused the rows' content.
+    #[error("the database refused the audit rows: {0}")]
+    Refused(#[source] sqlx::Error),
+    /// On an established connection, anything else: the connection broke, the
+    /// server is shutting down, the table is not there yet (migrations still
+    /// to run), a permission is missing. Not the rows' fault.
+    #[error("audit write failed: {0}")]
+    Failed(#[source] sqlx::Error),
+}
+
+/// A connection for the audit writer; any failure here is [`WriteError::NoConnection`].
+pub async fn connection(pool: &PgPool) -> Result<PoolConnection<Postgres>, WriteError> {
+    pool.acquire().await.map_err(WriteError::NoConnection)
+}
+
+/// Classifies an error from a statement on an established connection. Only
+/// SQLSTATE classes that blame the data refuse rows: 22 data exception
+/// (bad encoding, malformed COPY text or JSON), 23 integrity constraint
+/// violation, 54 program limit exceeded (a value too large).
+fn on_connection(err: sqlx::Error) -> WriteError {
+    match &err {
+        sqlx::Error::Database(db)
+            if db
+                .code()
+                .is_some_and(|code| matches!(code.get(..2), Some("22" | "23" | "54"))) =>
+        {
+            WriteError::Refused(err)
+        }
+        _ => WriteError::Failed(err),
+    }
+}
+
 /// Writes a batch with `COPY` (text format): about half the database CPU of
 /// [`insert_batch`] for the same rows, which keeps the audit writer's bursts
 /// short on a machine the gateway shares with its database.
-pub async fn copy_batch(pool: &PgPool, events: &[AuditEvent]) -> Result<(), DbError> {
+pub async fn copy_batch(pool: &PgPool, events: &[AuditEvent]) -> Result<(), WriteError> {
+    let mut conn = connection(pool).await?;
+    copy_rows(&mut conn, events).await
+}
+
+/// [`copy_batch`] on a connection the caller holds.
+pub async fn copy_rows(conn: &mut PgConnection, events: &[AuditEvent]) -> Result<(), WriteError> {
     let mut data = String::with_capacity(events.len() * 256);
     for event in events {
         encode_row(&mut data, event);
     }
-    let mut copy = pool.copy_in_raw(COPY_AUDIT).await?;
+    let mut copy = conn.copy_in_raw(COPY_AUDIT).await.map_err(on_connection)?;
     if let Err(e) = copy.send(data.as_bytes()).await {
         let _ = copy.abort("audit batch not sent").await;
-        return Err(e.into());
+        return Err(on_connection(e));
     }
-    copy.finish().await?;
+    copy.finish().await.map_err(on_connection)?;
     Ok(())
+}
+
+/// Inserts one row with [`insert_batch`]'s statement, for the writer's
+/// row-by-row retry after a refused `COPY`.
+pub async fn insert_one(conn: &mut PgConnection, event: &AuditEvent) -> Result<(), WriteError> {
+    insert_rows(conn, std::slice::from_ref(event))
+        .await
+        .map_err(on_connection)
 }
 
 /// One row of `COPY ... FROM STDIN` text format: tab-separated, `\N` for
@@ -84,9 +141,12 @@ fn encode_row(out: &mut String, e: &AuditEvent) {
     out.push('\n');
 }
 
-/// Inserts a batch in one statement (inside a caller's transaction, or one
-/// row at a time when a `COPY` batch was refused).
+/// Inserts a batch in one statement (inside a caller's transaction).
 pub async fn insert_batch(db: impl PgExecutor<'_>, events: &[AuditEvent]) -> Result<(), DbError> {
+    Ok(insert_rows(db, events).await?)
+}
+
+async fn insert_rows(db: impl PgExecutor<'_>, events: &[AuditEvent]) -> Result<(), sqlx::Error> {
     let mut at = Vec::with_capacity(events.len());
     let mut kind = Vec::with_capacity(events.len());
     let mut tenant = Vec::with_capacity(events.len());

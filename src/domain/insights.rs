@@ -6,6 +6,13 @@
 //! and PPL name groups in the text) and refuses any query that has a `SOURCE`
 //! command or mentions the group-selecting functions outside string literals.
 //! Anything it cannot tokenize (an unterminated string) is refused too.
+//!
+//! The rule: this check may refuse more than CloudWatch would read, never
+//! less. So it lexes the query the way CloudWatch may, and where CloudWatch's
+//! reading is not known for certain it follows every candidate: only string
+//! literals and comments are ever hidden from the checks (regular expressions
+//! are inspected as code), and a query is refused when the candidate readings
+//! disagree on where a string or comment starts. See [`strip_literals`].
 
 const MAX_QUERY_LEN: usize = 10_000;
 
@@ -29,6 +36,11 @@ pub enum QueryError {
     Control,
     #[error("may use non-ASCII characters only inside string literals")]
     NonAscii,
+    #[error(
+        "must not have #, a quote or a backtick after a / that may be a division or the start of a \
+         regular expression (write regular expressions right after like, =~ or parse FIELD)"
+    )]
+    AmbiguousRegex,
     #[error("must not use the SOURCE command: the log groups are given in logGroupNames")]
     Source,
     #[error("must not name log groups ({0}): they are given in logGroupNames")]
@@ -59,13 +71,13 @@ pub fn check_query(query: &str) -> Result<(), QueryError> {
     }
     // Commands are separated by `|`; be strict and treat line breaks alike.
     for command in code.split(['|', '\n', '\r']) {
-        let first = command.split_whitespace().next().unwrap_or("");
-        let first = first.split('(').next().unwrap_or("");
+        let command = command.trim_start();
+        let first = &command[..command.find(|c: char| !is_word_char(c)).unwrap_or(command.len())];
         if first.eq_ignore_ascii_case("source") {
             return Err(QueryError::Source);
         }
     }
-    for word in code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+    for word in code.split(|c: char| !is_word_char(c)) {
         let lower = word.to_ascii_lowercase();
         if SCOPE_WORDS.contains(&lower.as_str()) {
             return Err(QueryError::NamesGroups(word.to_owned()));
@@ -74,114 +86,168 @@ pub fn check_query(query: &str) -> Result<(), QueryError> {
     Ok(())
 }
 
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// A string literal or comment being read.
+#[derive(Clone, Copy)]
+enum Literal {
+    Str { quote: char, escaped: bool },
+    Comment,
+}
+
 /// The query with string literals and `#` comments blanked out, so that only
-/// code is inspected. Regex literals (`/.../`) are *not* skipped: their text
-/// is inspected as code, which can only refuse more, never less.
+/// code is inspected; regular expressions stay in as code (inspecting them
+/// can only refuse more).
+///
+/// Outside literals, a `/` is a division or opens a regular expression `/…/`
+/// (closed by the next `/` not escaped with `\`). CloudWatch's documentation
+/// shows regular expressions after `like`, `not like` and `=~` in `filter`
+/// and after the field in `parse`, but not its rule for other positions: it
+/// might be lexical (every `/` opens one) or depend on the position. So both
+/// readings are followed side by side: the
+/// code reading, and a regular expression reading once any `/` may have
+/// opened one. Only where a division is impossible, because no left operand
+/// precedes (see [`Recent::division_impossible`]), does the code reading end
+/// at a `/`. A `#`, quote or backtick is text inside a regular expression but
+/// starts a comment or string in code: while both readings are open, it is
+/// refused ([`QueryError::AmbiguousRegex`]). So all readings agree on where
+/// literals are, and each sees as code a part of what is inspected here.
 fn strip_literals(query: &str) -> Result<String, QueryError> {
     let mut out = String::with_capacity(query.len());
-    let mut chars = query.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' | '\'' | '`' => {
-                let mut closed = false;
-                while let Some(x) = chars.next() {
+    let mut literal: Option<Literal> = None;
+    // Outside literals at least one reading is open: code, or inside a
+    // regular expression (`Some(escaped)`), or both.
+    let mut code = true;
+    let mut regex: Option<bool> = None;
+    let mut recent = Recent::default();
+    for c in query.chars() {
+        match literal {
+            Some(Literal::Str { quote, escaped }) => {
+                literal = if escaped {
+                    Some(Literal::Str { quote, escaped: false })
+                } else if c == '\\' && quote != '`' {
                     // Backslash escapes only inside quotes, not backticks.
-                    if x == '\\' && c != '`' {
-                        chars.next();
-                        continue;
-                    }
-                    if x == c {
-                        closed = true;
-                        break;
-                    }
+                    Some(Literal::Str { quote, escaped: true })
+                } else if c == quote {
+                    recent.push(Token::Literal);
+                    None
+                } else {
+                    literal
+                };
+                continue;
+            }
+            Some(Literal::Comment) => {
+                if c == '\n' {
+                    out.push('\n');
+                    literal = None;
                 }
-                if !closed {
-                    return Err(QueryError::Unterminated);
-                }
+                continue;
+            }
+            None => {}
+        }
+        if code && matches!(c, '"' | '\'' | '`' | '#') {
+            if regex.is_some() {
+                return Err(QueryError::AmbiguousRegex);
+            }
+            if c == '#' {
+                literal = Some(Literal::Comment);
+                recent.space();
+            } else {
+                literal = Some(Literal::Str {
+                    quote: c,
+                    escaped: false,
+                });
                 out.push(' ');
             }
-            '#' => {
-                for x in chars.by_ref() {
-                    if x == '\n' {
-                        out.push('\n');
-                        break;
-                    }
-                }
-            }
-            other => out.push(other),
+            continue;
         }
+        out.push(c);
+        let regex_closes = regex == Some(false) && c == '/';
+        regex = match regex {
+            Some(true) => Some(false),
+            Some(false) if c == '\\' => Some(true),
+            Some(false) if c == '/' => None,
+            other => other,
+        };
+        if code && c == '/' {
+            regex = Some(false);
+            code = !recent.division_impossible();
+            recent.push(Token::Sym('/'));
+        } else if code {
+            recent.feed(c);
+        }
+        if regex_closes {
+            code = true;
+            recent.push(Token::Literal);
+        }
+    }
+    if matches!(literal, Some(Literal::Str { .. })) {
+        return Err(QueryError::Unterminated);
     }
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A token of the code reading, as far as telling a division from a regular
+/// expression needs it.
+#[derive(Clone, PartialEq, Eq)]
+enum Token {
+    /// A run of letters, digits, `_`, `@` and `.` (a field, keyword or number), lowercased.
+    Word(String),
+    Sym(char),
+    /// A string or regular expression: an operand.
+    Literal,
+}
 
-    #[test]
-    fn ordinary_queries_pass() {
-        for q in [
-            "fields @timestamp, @message | sort @timestamp desc | limit 20",
-            "filter @message like /ERROR/ | stats count(*) by bin(5m)",
-            "fields @message | filter @message like \"é\"",
-            "fields source, @message | filter source = \"SOURCE logGroups()\"",
-            "filter @message like 'loggroups' | fields @logStream",
-            "stats avg(latency) / 2 by host",
-        ] {
-            assert_eq!(check_query(q), Ok(()), "{q}");
+/// The last three tokens of the code reading, newest first.
+#[derive(Default)]
+struct Recent {
+    tokens: [Option<Token>; 3],
+    in_word: bool,
+}
+
+impl Recent {
+    fn push(&mut self, token: Token) {
+        self.tokens.rotate_right(1);
+        self.tokens[0] = Some(token);
+        self.in_word = false;
+    }
+
+    fn space(&mut self) {
+        self.in_word = false;
+    }
+
+    fn feed(&mut self, c: char) {
+        if c.is_whitespace() {
+            self.space();
+        } else if is_word_char(c) || c == '@' || c == '.' {
+            match &mut self.tokens[0] {
+                Some(Token::Word(word)) if self.in_word => word.push(c.to_ascii_lowercase()),
+                _ => {
+                    self.push(Token::Word(c.to_ascii_lowercase().to_string()));
+                    self.in_word = true;
+                }
+            }
+        } else {
+            self.push(Token::Sym(c));
         }
     }
 
-    #[test]
-    fn scope_widening_is_refused() {
-        for q in [
-            "SOURCE logGroups(namePrefix: ['/']) | fields @message",
-            "source logGroups() | fields @message",
-            "  \n  Source logGroups(class: 'STANDARD')",
-            "fields @message | SOURCE logGroups()",
-            "# comment\nSOURCE logGroups()",
-            "fields @message\nsource logGroups()",
-            "SOURCE(logGroups())",
-        ] {
-            assert_eq!(check_query(q), Err(QueryError::Source), "{q}");
+    /// Whether a `/` here cannot be a division: a division needs a left
+    /// operand, and none precedes at the start, after an opening bracket, a
+    /// comma, a pipe, a comparison or match operator, a colon, after `like`,
+    /// or after the field of a `parse` command (which takes a pattern next).
+    fn division_impossible(&self) -> bool {
+        match &self.tokens {
+            [None, ..] => true,
+            [Some(Token::Sym(c)), ..] => matches!(c, '(' | '[' | ',' | '|' | '=' | '<' | '>' | '!' | '~' | ':'),
+            [Some(Token::Word(w)), ..] if w == "like" => true,
+            [Some(Token::Word(_)), Some(Token::Word(p)), None | Some(Token::Sym('|'))] => p == "parse",
+            _ => false,
         }
-        assert!(matches!(
-            check_query("fields @m | filter logGroups(x)"),
-            Err(QueryError::NamesGroups(_))
-        ));
-        assert!(matches!(
-            check_query("fields logGroupIdentifiers"),
-            Err(QueryError::NamesGroups(_))
-        ));
-    }
-
-    #[test]
-    fn malformed_queries_are_refused() {
-        assert_eq!(check_query(""), Err(QueryError::Length));
-        assert_eq!(check_query("   "), Err(QueryError::Length));
-        assert_eq!(check_query(&"x".repeat(10_001)), Err(QueryError::Length));
-        assert_eq!(check_query("fields \"unterminated"), Err(QueryError::Unterminated));
-        assert_eq!(check_query("fields @m\0"), Err(QueryError::Nul));
-        // An unterminated quote cannot hide a SOURCE command.
-        assert!(check_query("fields 'x | SOURCE logGroups()").is_err());
-        // Comment tricks, exotic line breaks and case folding.
-        assert_eq!(
-            check_query("# x\rSOURCE logGroups() | fields @message"),
-            Err(QueryError::Control)
-        );
-        assert_eq!(check_query("# x\u{2028}SOURCE logGroups()"), Err(QueryError::Control));
-        assert_eq!(
-            check_query("\u{17f}OURCE logGroup\u{17f}() | fields @m"),
-            Err(QueryError::NonAscii)
-        );
-        // A "division" cannot hide code between two slashes.
-        assert_eq!(
-            check_query("stats a / 2 | SOURCE logGroups() | fields b / 3"),
-            Err(QueryError::Source)
-        );
-        assert_eq!(
-            check_query("fields `a\\` | SOURCE logGroups()"),
-            Err(QueryError::Source)
-        );
     }
 }
+
+#[cfg(test)]
+mod tests;

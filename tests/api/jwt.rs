@@ -270,3 +270,37 @@ async fn an_unknown_kid_triggers_a_refetch_once_the_floor_allows() {
         .await;
     assert_eq!(jwks.hits.load(std::sync::atomic::Ordering::SeqCst), before + 1);
 }
+
+#[tokio::test]
+async fn a_pinned_issuer_given_as_a_list_or_a_crit_header_is_401_and_never_forwarded() {
+    let s = setup(&[("LOGWARD_JWT_ISSUER", "https://idp.example")]).await;
+    let good = claims(json!({"iss": "https://idp.example"}));
+    assert_eq!(s.status_for(&sign_hs(&good)).await, 200);
+    let calls_after_good = s.app.upstream_calls();
+
+    let listed_issuer = claims(json!({"iss": ["https://idp.example"]}));
+    s.assert_unauthenticated(&sign_hs(&listed_issuer), "iss as a list")
+        .await;
+
+    let signed_with = |header: &jsonwebtoken::Header| {
+        jsonwebtoken::encode(
+            header,
+            &good,
+            &jsonwebtoken::EncodingKey::from_secret(HS_SECRET.as_bytes()),
+        )
+        .unwrap()
+    };
+    let mut critical = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    critical.crit = Some(vec!["x-policy".into()]);
+    critical.extras.insert("x-policy", "must-understand");
+    s.assert_unauthenticated(&signed_with(&critical), "crit header").await;
+    let mut null_crit = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    null_crit.extras.insert("crit", Value::Null);
+    s.assert_unauthenticated(&signed_with(&null_crit), "crit: null").await;
+
+    assert_eq!(
+        s.app.upstream_calls(),
+        calls_after_good,
+        "a rejected token reached CloudWatch"
+    );
+}
