@@ -264,12 +264,12 @@ async fn flush(pool: &PgPool, pending: &mut Vec<AuditEvent>, losses: &Losses) {
 /// and decision first, the rest as it is known.
 impl AuditEvent {
     /// A decision on a customer (data-plane) request.
-    pub fn data(action: impl Into<String>, decision: &'static str, reason: &'static str) -> Self {
+    pub(crate) fn data(action: impl Into<String>, decision: &'static str, reason: &'static str) -> Self {
         Self::new("data", action.into(), decision, reason)
     }
 
     /// A request to the management API.
-    pub fn admin(action: impl Into<String>, decision: &'static str, reason: &'static str) -> Self {
+    pub(crate) fn admin(action: impl Into<String>, decision: &'static str, reason: &'static str) -> Self {
         Self::new("admin", action.into(), decision, reason)
     }
 
@@ -290,38 +290,38 @@ impl AuditEvent {
         }
     }
 
-    pub fn tenant(mut self, tenant: Option<String>) -> Self {
+    pub(crate) fn tenant(mut self, tenant: Option<String>) -> Self {
         self.tenant_id = tenant;
         self
     }
 
-    pub fn principal(mut self, principal: Option<String>) -> Self {
+    pub(crate) fn principal(mut self, principal: Option<String>) -> Self {
         self.principal = principal;
         self
     }
 
-    pub fn resource(mut self, resource: Option<String>) -> Self {
+    pub(crate) fn resource(mut self, resource: Option<String>) -> Self {
         self.resource = resource;
         self
     }
 
-    pub fn status(mut self, status: u16) -> Self {
+    pub(crate) fn status(mut self, status: u16) -> Self {
         self.http_status = i16::try_from(status).unwrap_or(i16::MAX);
         self
     }
 
     /// Latency since `started`, in whole milliseconds.
-    pub fn since(mut self, started: std::time::Instant) -> Self {
+    pub(crate) fn since(mut self, started: std::time::Instant) -> Self {
         self.latency_ms = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
         self
     }
 
-    pub fn request_id(mut self, request_id: Option<String>) -> Self {
+    pub(crate) fn request_id(mut self, request_id: Option<String>) -> Self {
         self.request_id = request_id;
         self
     }
 
-    pub fn detail(mut self, detail: serde_json::Value) -> Self {
+    pub(crate) fn detail(mut self, detail: serde_json::Value) -> Self {
         self.detail = Some(detail);
         self
     }

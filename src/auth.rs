@@ -7,23 +7,23 @@
 //! transport to these functions. What an identity may do is decided by
 //! `domain::policy`, not here.
 
-pub mod admin;
-pub mod api_key;
-pub mod authenticate;
-pub mod directory;
-pub mod jwks;
-pub mod jwt;
-pub mod key_usage;
-pub mod principal;
+pub(crate) mod admin;
+pub(crate) mod api_key;
+pub(crate) mod authenticate;
+pub(crate) mod directory;
+pub(crate) mod jwks;
+pub(crate) mod jwt;
+pub(crate) mod key_usage;
+pub(crate) mod principal;
 
-pub use authenticate::{Authenticator, Presented};
-pub use principal::{AdminPrincipal, Credential, Principal};
+pub(crate) use authenticate::{Authenticator, Presented};
+pub(crate) use principal::{AdminPrincipal, Credential, Principal};
 
 /// Why a credential was refused. The variants are for logs and audit; callers
 /// only ever see "unauthenticated", "tenant not allowed", "throttled" or
 /// "unavailable" (see `error::from`).
 #[derive(Debug, thiserror::Error)]
-pub enum AuthError {
+pub(crate) enum AuthError {
     #[error("missing bearer credentials")]
     Missing,
     #[error("malformed Authorization header")]
@@ -48,7 +48,7 @@ pub enum AuthError {
 
 impl AuthError {
     /// Short stable word for the audit trail.
-    pub fn reason(&self) -> &'static str {
+    pub(crate) fn reason(&self) -> &'static str {
         match self {
             AuthError::Missing => "missing_credentials",
             AuthError::Malformed => "malformed_credentials",

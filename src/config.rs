@@ -17,7 +17,6 @@ use crate::domain::AccountId;
 use crate::domain::RateLimit;
 
 pub use source::Source;
-pub use variables::VARIABLES;
 use variables::Var;
 
 #[derive(Debug, thiserror::Error)]
@@ -89,7 +88,7 @@ pub struct DatabaseSettings {
 
 #[derive(Debug, Clone)]
 pub struct JwtSettings {
-    pub hs256_secret: Option<SecretString>,
+    pub(crate) hs256_secret: Option<SecretString>,
     pub public_key_file: Option<PathBuf>,
     pub jwks_url: Option<String>,
     /// Floor between two JWKS fetches, however many unknown `kid`s arrive.

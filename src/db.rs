@@ -2,11 +2,11 @@
 //! tenant data takes the tenant id first and filters on it.
 //! Database outcomes are mapped to API errors in one place ([`DbError`]).
 
-pub mod api_keys;
+pub(crate) mod api_keys;
 pub mod audit;
-pub mod policies;
-pub mod queries;
-pub mod tenants;
+pub(crate) mod policies;
+pub(crate) mod queries;
+pub(crate) mod tenants;
 
 use std::time::Duration;
 

@@ -1,18 +1,18 @@
 //! The pure domain: ids, CloudWatch names, ARNs, actions, patterns and policies.
 //! Nothing here does I/O or knows about HTTP or SQL.
 
-pub mod action;
-pub mod arn;
-pub mod ids;
-pub mod insights;
-pub mod limits;
+pub(crate) mod action;
+pub(crate) mod arn;
+pub(crate) mod ids;
+pub(crate) mod insights;
+pub(crate) mod limits;
 pub mod names;
-pub mod pattern;
-pub mod policy;
+pub(crate) mod pattern;
+pub(crate) mod policy;
 
-pub use action::Action;
+pub(crate) use action::Action;
 pub use arn::{AccountId, ResourceScope};
-pub use ids::TenantId;
-pub use limits::RateLimit;
-pub use names::{LogGroupName, LogStreamName};
-pub use policy::{CompiledPolicy, Decision, PolicyDocument, PolicyError};
+pub(crate) use ids::TenantId;
+pub(crate) use limits::RateLimit;
+pub(crate) use names::{LogGroupName, LogStreamName};
+pub(crate) use policy::{CompiledPolicy, Decision, PolicyDocument, PolicyError};

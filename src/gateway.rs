@@ -11,22 +11,22 @@
 //! SQL type crosses this boundary (query ownership sits behind
 //! [`queries::QueryLedger`]).
 
-pub mod access;
-pub mod call;
-pub mod events;
-pub mod filter;
-pub mod groups;
-pub mod pager;
-pub mod paging;
-pub mod queries;
-pub mod streams;
-pub mod tail;
+pub(crate) mod access;
+pub(crate) mod call;
+pub(crate) mod events;
+pub(crate) mod filter;
+pub(crate) mod groups;
+pub(crate) mod pager;
+pub(crate) mod paging;
+pub(crate) mod queries;
+pub(crate) mod streams;
+pub(crate) mod tail;
 #[cfg(test)]
 mod tests;
 
 use std::sync::Arc;
 
-pub use call::Call;
+pub(crate) use call::Call;
 
 use crate::audit::AuditSink;
 use crate::auth::Authenticator;
@@ -37,34 +37,34 @@ use crate::tail::TailHub;
 use crate::upstream::SharedUpstream;
 
 /// Latest representable epoch millisecond accepted (year 9999).
-pub const MAX_EPOCH_MS: i64 = 253_402_300_799_999;
+pub(crate) const MAX_EPOCH_MS: i64 = 253_402_300_799_999;
 /// Longest paging token accepted from a client.
-pub const MAX_TOKEN_LEN: usize = 16 * 1024;
+pub(crate) const MAX_TOKEN_LEN: usize = 16 * 1024;
 
 /// Everything the data path needs, built once at start and shared.
-pub struct Gateway {
-    pub auth: Arc<Authenticator>,
-    pub upstream: SharedUpstream,
+pub(crate) struct Gateway {
+    pub(crate) auth: Arc<Authenticator>,
+    pub(crate) upstream: SharedUpstream,
     /// The fixed part of every ARN: the gateway's region and account.
-    pub scope: ResourceScope,
-    pub tokens: TokenKey,
-    pub audit: AuditSink,
-    pub metrics: Arc<Metrics>,
-    pub queries: Arc<dyn queries::QueryLedger>,
-    pub tails: Arc<TailHub>,
-    pub limits: Limits,
+    pub(crate) scope: ResourceScope,
+    pub(crate) tokens: TokenKey,
+    pub(crate) audit: AuditSink,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) queries: Arc<dyn queries::QueryLedger>,
+    pub(crate) tails: Arc<TailHub>,
+    pub(crate) limits: Limits,
     /// Query starts in progress per tenant (see [`queries::StartGate`]).
-    pub starting: queries::StartGate,
+    pub(crate) starting: queries::StartGate,
 }
 
 /// Per-tenant caps on expensive operations.
 #[derive(Debug, Clone)]
-pub struct Limits {
-    pub max_queries_per_tenant: i64,
-    pub max_tails_per_tenant: usize,
+pub(crate) struct Limits {
+    pub(crate) max_queries_per_tenant: i64,
+    pub(crate) max_tails_per_tenant: usize,
     /// How often open tails re-check their authorization.
-    pub tail_recheck: std::time::Duration,
+    pub(crate) tail_recheck: std::time::Duration,
 }
 
 /// A front door's parse result: the gateway audits invalid requests too.
-pub type Parsed<T> = Result<T, crate::error::ApiError>;
+pub(crate) type Parsed<T> = Result<T, crate::error::ApiError>;

@@ -5,25 +5,25 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
-pub mod auth;
+pub(crate) mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
-pub mod error;
-pub mod gateway;
+pub(crate) mod error;
+pub(crate) mod gateway;
 pub mod manage;
-pub mod metrics;
-pub mod paging;
-pub mod query_ledger;
-pub mod rate_limit;
-pub mod request_log;
+pub(crate) mod metrics;
+pub(crate) mod paging;
+pub(crate) mod query_ledger;
+pub(crate) mod rate_limit;
+pub(crate) mod request_log;
 pub mod routes;
 pub mod startup;
-pub mod state;
+pub(crate) mod state;
 pub mod tail;
 pub mod telemetry;
-pub mod tls;
+pub(crate) mod tls;
 pub mod upstream;
 
 /// The OpenAPI description of the REST door (kept at its old path for tools and tests).

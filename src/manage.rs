@@ -4,9 +4,9 @@
 //! is never stored without its record, nor recorded without being stored.
 
 pub mod audit;
-pub mod keys;
-pub mod policies;
-pub mod tenants;
+pub(crate) mod keys;
+pub(crate) mod policies;
+pub(crate) mod tenants;
 
 use serde_json::Value;
 use sqlx::PgConnection;
@@ -18,9 +18,9 @@ use crate::domain::{PolicyError, TenantId};
 /// Who is making a change: `admin-token`, `admin-key:<id>`, `jwt:<sub>`,
 /// `cli:<user>`, and the request it came with, for the audit row.
 #[derive(Debug, Clone)]
-pub struct Actor {
-    pub name: String,
-    pub request_id: Option<String>,
+pub(crate) struct Actor {
+    pub(crate) name: String,
+    pub(crate) request_id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +56,7 @@ pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> ManageError {
 }
 
 /// A display name: 1-200 characters, no surrounding spaces, no control characters.
-pub fn validate_name(field: &str, name: &str) -> Result<(), ManageError> {
+pub(crate) fn validate_name(field: &str, name: &str) -> Result<(), ManageError> {
     if name.is_empty() || name.trim() != name {
         return Err(invalid(field, "must be non-empty without leading or trailing spaces"));
     }

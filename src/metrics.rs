@@ -13,66 +13,66 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct RequestLabels {
-    pub route: String,
-    pub method: &'static str,
-    pub status: u16,
-    pub tenant: String,
+pub(crate) struct RequestLabels {
+    pub(crate) route: String,
+    pub(crate) method: &'static str,
+    pub(crate) status: u16,
+    pub(crate) tenant: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct RouteLabels {
-    pub route: String,
+pub(crate) struct RouteLabels {
+    pub(crate) route: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct OperationLabels {
-    pub operation: &'static str,
+pub(crate) struct OperationLabels {
+    pub(crate) operation: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct UpstreamErrorLabels {
-    pub operation: &'static str,
-    pub kind: &'static str,
+pub(crate) struct UpstreamErrorLabels {
+    pub(crate) operation: &'static str,
+    pub(crate) kind: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct DecisionLabels {
-    pub action: &'static str,
-    pub decision: &'static str,
-    pub reason: &'static str,
+pub(crate) struct DecisionLabels {
+    pub(crate) action: &'static str,
+    pub(crate) decision: &'static str,
+    pub(crate) reason: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct ResultLabels {
-    pub result: String,
+pub(crate) struct ResultLabels {
+    pub(crate) result: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct LimitLabels {
-    pub scope: String,
-    pub tenant: String,
+pub(crate) struct LimitLabels {
+    pub(crate) scope: String,
+    pub(crate) tenant: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct TenantLabels {
-    pub tenant: String,
+pub(crate) struct TenantLabels {
+    pub(crate) tenant: String,
 }
 
-pub struct Metrics {
+pub(crate) struct Metrics {
     registry: Registry,
-    pub requests: Family<RequestLabels, Counter>,
-    pub request_seconds: Family<RouteLabels, Histogram>,
-    pub upstream_seconds: Family<OperationLabels, Histogram>,
-    pub upstream_errors: Family<UpstreamErrorLabels, Counter>,
-    pub upstream_inflight: Gauge,
-    pub upstream_queued: Gauge,
-    pub decisions: Family<DecisionLabels, Counter>,
-    pub directory_reloads: Family<ResultLabels, Counter>,
+    pub(crate) requests: Family<RequestLabels, Counter>,
+    pub(crate) request_seconds: Family<RouteLabels, Histogram>,
+    pub(crate) upstream_seconds: Family<OperationLabels, Histogram>,
+    pub(crate) upstream_errors: Family<UpstreamErrorLabels, Counter>,
+    pub(crate) upstream_inflight: Gauge,
+    pub(crate) upstream_queued: Gauge,
+    pub(crate) decisions: Family<DecisionLabels, Counter>,
+    pub(crate) directory_reloads: Family<ResultLabels, Counter>,
     directory_age_seconds: Gauge<f64, AtomicU64>,
-    pub rate_limited: Family<LimitLabels, Counter>,
+    pub(crate) rate_limited: Family<LimitLabels, Counter>,
     /// Remaining burst capacity of each tenant's bucket, as of its last request.
-    pub rate_limit_remaining: Family<TenantLabels, Gauge>,
+    pub(crate) rate_limit_remaining: Family<TenantLabels, Gauge>,
     audit_buffered: Gauge,
     audit_dropped: Counter,
     tails_open: Gauge,
@@ -92,7 +92,7 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let mut registry = Registry::with_prefix("logward");
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
@@ -205,7 +205,7 @@ impl Metrics {
         }
     }
 
-    pub fn decision(&self, action: &'static str, decision: &'static str, reason: &'static str) {
+    pub(crate) fn decision(&self, action: &'static str, decision: &'static str, reason: &'static str) {
         self.decisions
             .get_or_create(&DecisionLabels {
                 action,
@@ -216,7 +216,7 @@ impl Metrics {
     }
 
     /// Prometheus text with the state gauges brought up to date.
-    pub fn render(&self, snapshot: Snapshot) -> String {
+    pub(crate) fn render(&self, snapshot: Snapshot) -> String {
         self.directory_age_seconds
             .set(snapshot.directory_age.as_secs_f64().min(1e12));
         for (result, total) in [
@@ -251,13 +251,13 @@ impl Metrics {
 }
 
 /// State read at scrape time.
-pub struct Snapshot {
-    pub directory_age: Duration,
+pub(crate) struct Snapshot {
+    pub(crate) directory_age: Duration,
     /// (successful, failed) reloads so far.
-    pub directory_reloads: (u64, u64),
-    pub audit_buffered: usize,
-    pub audit_dropped: u64,
-    pub tails_open: usize,
-    pub tail_pollers: usize,
-    pub log_lines_dropped: u64,
+    pub(crate) directory_reloads: (u64, u64),
+    pub(crate) audit_buffered: usize,
+    pub(crate) audit_dropped: u64,
+    pub(crate) tails_open: usize,
+    pub(crate) tail_pollers: usize,
+    pub(crate) log_lines_dropped: u64,
 }

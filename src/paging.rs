@@ -26,19 +26,19 @@ const MAX_ENVELOPE: usize = (MAX_UPSTREAM_TOKEN + SIV_LEN).div_ceil(3) * 4;
 /// HKDF `info`: keys derived for anything else from the same secret differ.
 const KEY_LABEL: &[u8] = b"logward paging-token AES-256-SIV key v1";
 
-pub struct TokenKey {
+pub(crate) struct TokenKey {
     /// The 512-bit AES-SIV key (a CMAC half and a CTR half).
     key: aes_siv::Key<Aes256Siv>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("the token is invalid, or was issued for another caller, resource or operation")]
-pub struct InvalidToken;
+pub(crate) struct InvalidToken;
 
 impl TokenKey {
     /// The key is HKDF-SHA256 of `secret` with a fixed label, so any length of
     /// secret works.
-    pub fn new(secret: &[u8]) -> Self {
+    pub(crate) fn new(secret: &[u8]) -> Self {
         let mut key = aes_siv::Key::<Aes256Siv>::default();
         hkdf::Hkdf::<Sha256>::new(None, secret)
             .expand(KEY_LABEL, &mut key)
@@ -49,7 +49,7 @@ impl TokenKey {
 
     /// A random key (tokens then die with the process and are not shared
     /// between instances).
-    pub fn random() -> Result<Self, getrandom::Error> {
+    pub(crate) fn random() -> Result<Self, getrandom::Error> {
         let mut key = [0u8; 32];
         getrandom::fill(&mut key)?;
         Ok(Self::new(&key))
@@ -61,7 +61,7 @@ impl TokenKey {
         [tenant.as_bytes(), operation.as_bytes(), resource.as_bytes()]
     }
 
-    pub fn wrap(&self, tenant: &str, operation: &str, resource: &str, upstream: &str) -> String {
+    pub(crate) fn wrap(&self, tenant: &str, operation: &str, resource: &str, upstream: &str) -> String {
         let sealed = Aes256Siv::new(&self.key)
             .encrypt(Self::binding(tenant, operation, resource), upstream.as_bytes())
             // S2V refuses only more than 126 associated-data items; there are three.
@@ -71,7 +71,13 @@ impl TokenKey {
 
     /// The upstream token inside `token`, if it was issued for exactly this
     /// tenant, operation and resource.
-    pub fn unwrap(&self, token: &str, tenant: &str, operation: &str, resource: &str) -> Result<String, InvalidToken> {
+    pub(crate) fn unwrap(
+        &self,
+        token: &str,
+        tenant: &str,
+        operation: &str,
+        resource: &str,
+    ) -> Result<String, InvalidToken> {
         if token.len() > MAX_ENVELOPE {
             return Err(InvalidToken);
         }

@@ -9,12 +9,12 @@ use crate::domain::TenantId;
 use crate::error::ApiError;
 use crate::gateway::queries::{OwnedQuery, QueryLedger, Reservation};
 
-pub struct PgQueryLedger {
+pub(crate) struct PgQueryLedger {
     pool: PgPool,
 }
 
 impl PgQueryLedger {
-    pub fn new(pool: PgPool) -> Self {
+    pub(crate) fn new(pool: PgPool) -> Self {
         Self { pool }
     }
 

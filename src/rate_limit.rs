@@ -19,7 +19,7 @@ use crate::metrics::{LimitLabels, Metrics, TenantLabels};
 
 type Bucket = RateLimiter<NotKeyed, InMemoryState, DefaultClock, StateInformationMiddleware>;
 
-pub struct RateLimits {
+pub(crate) struct RateLimits {
     tenant_default: RateLimit,
     key_default: RateLimit,
     tenants: Mutex<HashMap<String, TenantBucket>>,
@@ -40,9 +40,9 @@ struct TenantBucket {
 
 /// Which limit refused a request, and when to try again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limited {
-    pub scope: &'static str,
-    pub retry_after: Duration,
+pub(crate) struct Limited {
+    pub(crate) scope: &'static str,
+    pub(crate) retry_after: Duration,
 }
 
 fn bucket(limit: RateLimit, clock: &DefaultClock) -> Arc<Bucket> {
@@ -53,7 +53,7 @@ fn bucket(limit: RateLimit, clock: &DefaultClock) -> Arc<Bucket> {
 }
 
 impl RateLimits {
-    pub fn new(tenant_default: RateLimit, key_default: RateLimit, metrics: Arc<Metrics>) -> Self {
+    pub(crate) fn new(tenant_default: RateLimit, key_default: RateLimit, metrics: Arc<Metrics>) -> Self {
         Self {
             tenant_default,
             key_default,
@@ -94,7 +94,7 @@ impl RateLimits {
     }
 
     /// Takes one request from the tenant's bucket and, for API keys, the key's.
-    pub fn check(&self, tenant: &str, own: Option<RateLimit>, key: Option<&str>) -> Result<(), Limited> {
+    pub(crate) fn check(&self, tenant: &str, own: Option<RateLimit>, key: Option<&str>) -> Result<(), Limited> {
         let refused = |scope: &'static str, wait: Duration| {
             self.metrics
                 .rate_limited

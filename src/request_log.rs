@@ -23,20 +23,20 @@ static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The request id assigned by this middleware.
 #[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+pub(crate) struct RequestId(pub String);
 
 /// Who the metrics should count a request for; set once a principal is known.
 #[derive(Debug, Clone)]
-pub struct LoggedPrincipal {
-    pub tenant: Option<String>,
-    pub principal: String,
+pub(crate) struct LoggedPrincipal {
+    pub(crate) tenant: Option<String>,
+    pub(crate) principal: String,
 }
 
-pub fn request_id(req: &HttpRequest) -> Option<String> {
+pub(crate) fn request_id(req: &HttpRequest) -> Option<String> {
     req.extensions().get::<RequestId>().map(|r| r.0.clone())
 }
 
-pub async fn observe(
+pub(crate) async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {

@@ -3,13 +3,13 @@
 //! [`inventory`] exposes it so tests can check every route's authentication
 //! and that the OpenAPI document describes each one.
 
-pub mod admin;
-pub mod extract;
-pub mod health;
-pub mod logs;
+pub(crate) mod admin;
+pub(crate) mod extract;
+pub(crate) mod health;
+pub(crate) mod logs;
 pub mod openapi;
-pub mod problem;
-pub mod query;
+pub(crate) mod problem;
+pub(crate) mod query;
 
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -62,7 +62,7 @@ pub fn inventory() -> Vec<RouteSpec> {
 
 /// Mounts the table: one resource per path, answering 405 to other methods;
 /// admin resources are wrapped in the admin access audit.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     let mut by_path: Vec<(&'static str, Access, Vec<actix_web::Route>)> = Vec::new();
     for r in table() {
         match by_path.iter_mut().find(|(p, _, _)| *p == r.spec.path) {
@@ -84,7 +84,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Fallback for unknown paths.
-pub async fn route_not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn route_not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(
         ErrorCode::RouteNotFound,
         format!("no route for {} {}", req.method(), req.path()),
@@ -92,7 +92,7 @@ pub async fn route_not_found(req: HttpRequest) -> Result<HttpResponse, ApiError>
 }
 
 /// Fallback for a known path with a method it does not serve.
-pub async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(
         ErrorCode::MethodNotAllowed,
         format!("{} is not supported on this route", req.method()),
@@ -104,7 +104,7 @@ pub async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiErr
 /// actix's match info, because actix replaces invalid UTF-8 with U+FFFD, which
 /// would silently turn one name into another. An encoded `/` (`%2F`) stays
 /// inside its segment.
-pub fn path_segment(req: &HttpRequest, index: usize, field: &str) -> Result<String, ApiError> {
+pub(crate) fn path_segment(req: &HttpRequest, index: usize, field: &str) -> Result<String, ApiError> {
     let raw = req
         .uri()
         .path()

@@ -8,12 +8,12 @@
 
 mod background;
 mod server;
-pub mod state;
+pub(crate) mod state;
 
 use std::future::Future;
 use std::sync::Arc;
 
-use actix_web::dev::{Server, ServerHandle};
+use actix_web::dev::Server;
 
 pub use state::UpstreamOverride;
 
@@ -50,10 +50,6 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
-    }
-
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
     }
 
     /// The live-tail hub (tests observe its pollers).

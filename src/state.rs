@@ -14,13 +14,13 @@ use crate::auth::admin::AdminToken;
 use crate::gateway::Gateway;
 use crate::metrics::Metrics;
 
-pub struct AppState {
-    pub gateway: Arc<Gateway>,
+pub(crate) struct AppState {
+    pub(crate) gateway: Arc<Gateway>,
     /// The same authenticator the gateway uses (admin routes need it too).
-    pub auth: Arc<Authenticator>,
-    pub pool: PgPool,
-    pub audit: AuditSink,
-    pub metrics: Arc<Metrics>,
+    pub(crate) auth: Arc<Authenticator>,
+    pub(crate) pool: PgPool,
+    pub(crate) audit: AuditSink,
+    pub(crate) metrics: Arc<Metrics>,
     /// What `GET /metrics` requires, if anything.
-    pub metrics_token: Option<AdminToken>,
+    pub(crate) metrics_token: Option<AdminToken>,
 }

@@ -9,7 +9,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -30,7 +29,7 @@ const LOOK_BACK_MS: i64 = 2_000;
 
 /// What is being tailed. Equal keys share one poller.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TailKey {
+pub(crate) enum TailKey {
     Stream {
         group: LogGroupName,
         stream: LogStreamName,
@@ -46,16 +45,16 @@ pub enum TailKey {
 /// A poller that gives up sends one last event with `stopped` set and the
 /// reason as `data`.
 #[derive(Debug, Clone)]
-pub struct TailEvent {
-    pub id: String,
-    pub timestamp: i64,
-    pub stream: Option<String>,
-    pub data: Arc<str>,
-    pub stopped: bool,
+pub(crate) struct TailEvent {
+    pub(crate) id: String,
+    pub(crate) timestamp: i64,
+    pub(crate) stream: Option<String>,
+    pub(crate) data: Arc<str>,
+    pub(crate) stopped: bool,
 }
 
 /// A running poller; dropping the last handle stops it.
-pub struct Poller {
+pub(crate) struct Poller {
     tx: broadcast::Sender<TailEvent>,
     task: tokio::task::JoinHandle<()>,
     /// The tenant whose tail started it (counted against its share).
@@ -69,7 +68,7 @@ impl Drop for Poller {
 }
 
 impl Poller {
-    pub fn subscribe(&self) -> broadcast::Receiver<TailEvent> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<TailEvent> {
         self.tx.subscribe()
     }
 
@@ -80,7 +79,7 @@ impl Poller {
 
 /// Why no poller could be had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoPoller {
+pub(crate) enum NoPoller {
     /// The instance runs as many pollers as it may.
     InstanceFull,
     /// The tenant started its share of them.
@@ -93,12 +92,11 @@ pub struct TailHub {
     max_pollers: usize,
     pollers: Mutex<HashMap<TailKey, Weak<Poller>>>,
     open: Mutex<HashMap<String, usize>>,
-    polls: Arc<AtomicU64>,
     closing: watch::Sender<bool>,
 }
 
 /// Counts an open tail against its tenant's cap until dropped.
-pub struct TailSlot {
+pub(crate) struct TailSlot {
     hub: Arc<TailHub>,
     tenant: String,
 }
@@ -116,19 +114,18 @@ impl Drop for TailSlot {
 }
 
 impl TailHub {
-    pub fn new(upstream: SharedUpstream, max_pollers: usize) -> Arc<Self> {
+    pub(crate) fn new(upstream: SharedUpstream, max_pollers: usize) -> Arc<Self> {
         Arc::new(Self {
             upstream,
             max_pollers,
             pollers: Mutex::new(HashMap::new()),
             open: Mutex::new(HashMap::new()),
-            polls: Arc::new(AtomicU64::new(0)),
             closing: watch::channel(false).0,
         })
     }
 
     /// Reserves a tail for `tenant`, or `None` when it has `max` open already.
-    pub fn reserve(self: &Arc<Self>, tenant: &str, max: usize) -> Option<TailSlot> {
+    pub(crate) fn reserve(self: &Arc<Self>, tenant: &str, max: usize) -> Option<TailSlot> {
         let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let n = open.entry(tenant.to_owned()).or_insert(0);
         if *n >= max {
@@ -142,19 +139,19 @@ impl TailHub {
     }
 
     /// The running poller for `key`, if any.
-    pub fn running(&self, key: &TailKey) -> Option<Arc<Poller>> {
+    pub(crate) fn running(&self, key: &TailKey) -> Option<Arc<Poller>> {
         let pollers = self.pollers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         pollers.get(key).and_then(Weak::upgrade).filter(|p| p.alive())
     }
 
     /// Pollers one tenant may start: a tenth of the instance's, at least one,
     /// so that a few tenants cannot take them all.
-    pub fn share(&self) -> usize {
+    pub(crate) fn share(&self) -> usize {
         (self.max_pollers / 10).max(1)
     }
 
     /// The poller for `key`, started for `tenant` if none is running.
-    pub fn poller(&self, key: TailKey, tenant: &str) -> Result<Arc<Poller>, NoPoller> {
+    pub(crate) fn poller(&self, key: TailKey, tenant: &str) -> Result<Arc<Poller>, NoPoller> {
         let mut pollers = self.pollers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         pollers.retain(|_, p| p.upgrade().is_some_and(|p| p.alive()));
         if let Some(p) = pollers.get(&key).and_then(Weak::upgrade) {
@@ -176,13 +173,7 @@ impl TailHub {
         // so nothing written after the tail opened can fall before it. A short
         // look-back catches events whose timestamps trail their arrival.
         let start_ms = chrono::Utc::now().timestamp_millis() - LOOK_BACK_MS;
-        let task = tokio::spawn(poll(
-            self.upstream.clone(),
-            key.clone(),
-            tx.clone(),
-            self.polls.clone(),
-            start_ms,
-        ));
+        let task = tokio::spawn(poll(self.upstream.clone(), key.clone(), tx.clone(), start_ms));
         let poller = Arc::new(Poller {
             tx,
             task,
@@ -193,7 +184,7 @@ impl TailHub {
     }
 
     /// Tails open now, all tenants.
-    pub fn open(&self) -> usize {
+    pub(crate) fn open(&self) -> usize {
         self.open
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -207,30 +198,19 @@ impl TailHub {
         pollers.values().filter_map(Weak::upgrade).filter(|p| p.alive()).count()
     }
 
-    /// Upstream poll calls made so far, by all pollers.
-    pub fn polls(&self) -> u64 {
-        self.polls.load(Ordering::Relaxed)
-    }
-
     /// Resolves when the hub is closing (shutdown).
-    pub fn closing(&self) -> watch::Receiver<bool> {
+    pub(crate) fn closing(&self) -> watch::Receiver<bool> {
         self.closing.subscribe()
     }
 
     /// Asks every open tail to end (graceful shutdown).
-    pub fn close_all(&self) {
+    pub(crate) fn close_all(&self) {
         let _ = self.closing.send(true);
     }
 }
 
 /// The poll loop of one key; runs until its poller is dropped.
-async fn poll(
-    upstream: SharedUpstream,
-    key: TailKey,
-    tx: broadcast::Sender<TailEvent>,
-    polls: Arc<AtomicU64>,
-    start_ms: i64,
-) {
+async fn poll(upstream: SharedUpstream, key: TailKey, tx: broadcast::Sender<TailEvent>, start_ms: i64) {
     let mut cursor = Cursor::starting_at(start_ms);
     // Group polls use FilterLogEvents, whose account quota is small (about
     // 5 per second): they never poll faster than once a second.
@@ -241,7 +221,6 @@ async fn poll(
     let mut delay = floor;
     let mut failures = 0;
     loop {
-        polls.fetch_add(1, Ordering::Relaxed);
         let fetched = match &key {
             TailKey::Stream { group, stream } => poll_stream(&*upstream, group, stream, &mut cursor).await,
             TailKey::Group {
@@ -353,7 +332,7 @@ async fn poll_stream(
 
 /// A stable id for a stream event (CloudWatch gives GetLogEvents events no
 /// id): the timestamp, which resumption needs, and a hash of the rest.
-pub fn stream_event_id(timestamp: i64, ingestion_time: Option<i64>, message: Option<&str>) -> String {
+pub(crate) fn stream_event_id(timestamp: i64, ingestion_time: Option<i64>, message: Option<&str>) -> String {
     let mut h = DefaultHasher::new();
     ingestion_time.hash(&mut h);
     message.hash(&mut h);

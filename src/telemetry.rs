@@ -49,6 +49,6 @@ pub fn init(settings: &LogSettings) -> LogGuard {
 }
 
 /// Log lines dropped because the writer fell behind.
-pub fn dropped_lines() -> u64 {
+pub(crate) fn dropped_lines() -> u64 {
     DROPPED.get().map_or(0, |c| c.dropped_lines() as u64)
 }

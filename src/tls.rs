@@ -8,7 +8,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::config::TlsSettings;
 
-pub fn server_config(tls: &TlsSettings) -> anyhow::Result<rustls::ServerConfig> {
+pub(crate) fn server_config(tls: &TlsSettings) -> anyhow::Result<rustls::ServerConfig> {
     let certs = CertificateDer::pem_file_iter(&tls.cert)
         .with_context(|| format!("LOGWARD_TLS_CERT: cannot read {}", tls.cert.display()))?
         .collect::<Result<Vec<_>, _>>()

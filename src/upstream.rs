@@ -55,7 +55,7 @@ pub enum UpstreamError {
 
 impl UpstreamError {
     /// Short stable word for metrics.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             UpstreamError::NotFound(_) => "not_found",
             UpstreamError::InvalidRequest(_) => "invalid_request",

@@ -6,18 +6,18 @@ use subtle::ConstantTimeEq;
 
 /// Holds only the SHA-256 of the admin token. Comparing digests in constant
 /// time leaks neither the content nor the length of the token.
-pub struct AdminToken {
+pub(crate) struct AdminToken {
     digest: Option<[u8; 32]>,
 }
 
 impl AdminToken {
-    pub fn new(token: Option<&SecretString>) -> Self {
+    pub(crate) fn new(token: Option<&SecretString>) -> Self {
         Self {
             digest: token.map(|t| Sha256::digest(t.expose_secret().as_bytes()).into()),
         }
     }
 
-    pub fn verify(&self, presented: &str) -> bool {
+    pub(crate) fn verify(&self, presented: &str) -> bool {
         let Some(expected) = &self.digest else {
             return false;
         };

@@ -15,13 +15,13 @@ const SECRET_BYTES: usize = 32;
 const ID_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyKind {
+pub(crate) enum KeyKind {
     Tenant,
     Admin,
 }
 
 impl KeyKind {
-    pub fn prefix(self) -> &'static str {
+    pub(crate) fn prefix(self) -> &'static str {
         match self {
             KeyKind::Tenant => "lwk_",
             KeyKind::Admin => "lwa_",
@@ -31,10 +31,10 @@ impl KeyKind {
 
 /// A key in clear: exists only between generation and the one response that
 /// shows it. Its `Debug` is redacted.
-pub struct PlainKey(String);
+pub(crate) struct PlainKey(String);
 
 impl PlainKey {
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -47,23 +47,23 @@ impl fmt::Debug for PlainKey {
 
 /// What is stored: SHA-256 of the secret part.
 #[derive(Clone, PartialEq, Eq)]
-pub struct HashedSecret([u8; 32]);
+pub(crate) struct HashedSecret([u8; 32]);
 
 impl HashedSecret {
-    pub fn of(secret: &str) -> Self {
+    pub(crate) fn of(secret: &str) -> Self {
         Self(Sha256::digest(secret.as_bytes()).into())
     }
 
-    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Self> {
         bytes.try_into().ok().map(Self)
     }
 
-    pub fn as_bytes(&self) -> &[u8] {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.0
     }
 
     /// Constant-time comparison with a presented secret.
-    pub fn verify(&self, presented_secret: &str) -> bool {
+    pub(crate) fn verify(&self, presented_secret: &str) -> bool {
         let presented = Self::of(presented_secret);
         presented.0.ct_eq(&self.0).into()
     }
@@ -76,13 +76,13 @@ impl fmt::Debug for HashedSecret {
 }
 
 /// A freshly generated key.
-pub struct GeneratedKey {
-    pub id: String,
-    pub plain: PlainKey,
-    pub hash: HashedSecret,
+pub(crate) struct GeneratedKey {
+    pub(crate) id: String,
+    pub(crate) plain: PlainKey,
+    pub(crate) hash: HashedSecret,
 }
 
-pub fn generate(kind: KeyKind) -> Result<GeneratedKey, getrandom::Error> {
+pub(crate) fn generate(kind: KeyKind) -> Result<GeneratedKey, getrandom::Error> {
     let mut id_bytes = [0u8; ID_LEN];
     getrandom::fill(&mut id_bytes)?;
     // 256 is a multiple of 36 plus 4: the slight bias of `% 36` only affects
@@ -100,13 +100,13 @@ pub fn generate(kind: KeyKind) -> Result<GeneratedKey, getrandom::Error> {
 }
 
 /// A presented key split into its parts; `None` when it is not one of ours.
-pub struct PresentedKey<'a> {
-    pub kind: KeyKind,
-    pub id: &'a str,
-    pub secret: &'a str,
+pub(crate) struct PresentedKey<'a> {
+    pub(crate) kind: KeyKind,
+    pub(crate) id: &'a str,
+    pub(crate) secret: &'a str,
 }
 
-pub fn parse(token: &str) -> Option<PresentedKey<'_>> {
+pub(crate) fn parse(token: &str) -> Option<PresentedKey<'_>> {
     let (kind, rest) = if let Some(rest) = token.strip_prefix(KeyKind::Tenant.prefix()) {
         (KeyKind::Tenant, rest)
     } else {
@@ -120,12 +120,12 @@ pub fn parse(token: &str) -> Option<PresentedKey<'_>> {
 
 /// Whether a bearer token looks like one of our keys (either kind), even a
 /// malformed one: such tokens are never tried as JWTs.
-pub fn looks_like_key(token: &str) -> bool {
+pub(crate) fn looks_like_key(token: &str) -> bool {
     token.starts_with(KeyKind::Tenant.prefix()) || token.starts_with(KeyKind::Admin.prefix())
 }
 
 /// Checks a key id's shape (path parameters).
-pub fn valid_id(id: &str) -> bool {
+pub(crate) fn valid_id(id: &str) -> bool {
     id.len() == ID_LEN && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 

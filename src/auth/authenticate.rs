@@ -24,14 +24,14 @@ const MAX_BEARER_LEN: usize = 16 * 1024;
 /// request will be a second variant: verifying it needs the key's secret (or
 /// a key derived from it), which hash-only storage of API keys cannot give.
 #[derive(Debug, Clone, Copy)]
-pub enum Presented<'a> {
+pub(crate) enum Presented<'a> {
     /// The token of `Authorization: Bearer <token>`: a JWT or an API key.
     Bearer(&'a str),
 }
 
 impl<'a> Presented<'a> {
     /// Reads an `Authorization` header value (`None`: no header).
-    pub fn from_authorization(header: Option<&'a [u8]>) -> Result<Self, AuthError> {
+    pub(crate) fn from_authorization(header: Option<&'a [u8]>) -> Result<Self, AuthError> {
         let value = std::str::from_utf8(header.ok_or(AuthError::Missing)?).map_err(|_| AuthError::Malformed)?;
         let (scheme, token) = value.split_once(' ').ok_or(AuthError::Malformed)?;
         if !scheme.eq_ignore_ascii_case("bearer") {
@@ -47,24 +47,24 @@ impl<'a> Presented<'a> {
 
 /// Everything authentication reads: the in-memory directory (never the
 /// database), the JWT verifier, and the per-request limits.
-pub struct Authenticator {
-    pub directory: Arc<Directory>,
-    pub jwt: JwtVerifier,
-    pub admin_token: AdminToken,
+pub(crate) struct Authenticator {
+    pub(crate) directory: Arc<Directory>,
+    pub(crate) jwt: JwtVerifier,
+    pub(crate) admin_token: AdminToken,
     /// JWT claim that marks an operator.
-    pub admin_role_claim: String,
-    pub rate_limits: RateLimits,
-    pub key_usage: Arc<KeyUsage>,
+    pub(crate) admin_role_claim: String,
+    pub(crate) rate_limits: RateLimits,
+    pub(crate) key_usage: Arc<KeyUsage>,
     /// Decisions fail closed past this directory age.
-    pub max_staleness: Duration,
+    pub(crate) max_staleness: Duration,
     /// Seconds past `exp` the JWT verifier still accepts a token.
-    pub jwt_leeway_secs: i64,
+    pub(crate) jwt_leeway_secs: i64,
 }
 
 impl Authenticator {
     /// The tenant principal a credential speaks for. On failure, the tenant
     /// the credential named when that much is known (for the audit row).
-    pub async fn tenant(&self, presented: Presented<'_>) -> Result<Principal, (AuthError, Option<String>)> {
+    pub(crate) async fn tenant(&self, presented: Presented<'_>) -> Result<Principal, (AuthError, Option<String>)> {
         // Fail closed rather than decide on grants that may have changed.
         self.fresh().map_err(|e| (e, None))?;
         let Presented::Bearer(token) = presented;
@@ -99,7 +99,7 @@ impl Authenticator {
 
     /// The per-request admission of an authenticated principal: the tenant's
     /// and the key's rate limits. Records the key's use.
-    pub fn admit(&self, principal: &Principal) -> Result<(), AuthError> {
+    pub(crate) fn admit(&self, principal: &Principal) -> Result<(), AuthError> {
         self.rate_limits
             .check(
                 principal.tenant.id.as_str(),
@@ -120,7 +120,7 @@ impl Authenticator {
     /// sign-in and again while a response stays open: the directory is
     /// current, the tenant exists and is active, the API key is not revoked or
     /// expired, the JWT has not expired. Returns the tenant as it is now.
-    pub fn still_valid(&self, tenant_id: &str, credential: &Credential) -> Result<Arc<TenantEntry>, AuthError> {
+    pub(crate) fn still_valid(&self, tenant_id: &str, credential: &Credential) -> Result<Arc<TenantEntry>, AuthError> {
         self.fresh()?;
         let tenant = self
             .directory
@@ -152,7 +152,7 @@ impl Authenticator {
     }
 
     /// Fails when the directory is older than the staleness bound.
-    pub fn fresh(&self) -> Result<(), AuthError> {
+    pub(crate) fn fresh(&self) -> Result<(), AuthError> {
         if self.directory.age().is_none_or(|age| age > self.max_staleness) {
             return Err(AuthError::Stale);
         }
@@ -162,7 +162,7 @@ impl Authenticator {
     /// An operator: the bootstrap admin token, an admin API key, or a JWT from
     /// the pinned issuer carrying the admin role. `Ok(Err(role_claim))` is an
     /// authenticated caller without the admin role (403, not 401).
-    pub async fn admin(&self, presented: Presented<'_>) -> Result<AdminPrincipal, AdminRefusal> {
+    pub(crate) async fn admin(&self, presented: Presented<'_>) -> Result<AdminPrincipal, AdminRefusal> {
         let Presented::Bearer(token) = presented;
         if api_key::looks_like_key(token) {
             let key = self
@@ -227,7 +227,7 @@ impl Authenticator {
 
 /// Why an admin credential was refused.
 #[derive(Debug)]
-pub enum AdminRefusal {
+pub(crate) enum AdminRefusal {
     Unauthenticated(&'static str),
     /// A valid token without the admin role; names the role claim.
     NotAdmin(String),

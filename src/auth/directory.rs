@@ -18,47 +18,45 @@ use super::api_key::{HashedSecret, KeyKind};
 use crate::db::{self, DbError};
 use crate::domain::{Action, CompiledPolicy, PolicyDocument, TenantId};
 
-pub const CHANGE_CHANNEL: &str = "logward_tenant_changed";
-pub const KEY_CHANNEL: &str = "logward_key_changed";
+pub(crate) const CHANGE_CHANNEL: &str = "logward_tenant_changed";
+pub(crate) const KEY_CHANNEL: &str = "logward_key_changed";
 
 /// One tenant as the request path sees it.
 #[derive(Debug)]
-pub struct TenantEntry {
-    pub id: TenantId,
-    pub name: String,
-    pub active: bool,
-    pub policy: CompiledPolicy,
-    pub policy_version: Option<i32>,
+pub(crate) struct TenantEntry {
+    pub(crate) id: TenantId,
+    pub(crate) name: String,
+    pub(crate) active: bool,
+    pub(crate) policy: CompiledPolicy,
     /// The tenant's own rate limit; `None`: the default.
-    pub rate_limit: Option<crate::domain::RateLimit>,
+    pub(crate) rate_limit: Option<crate::domain::RateLimit>,
 }
 
 /// A usable (not revoked) API key. Expiry is checked at use.
 #[derive(Debug)]
-pub struct KeyEntry {
-    pub id: String,
-    pub kind: KeyKind,
+pub(crate) struct KeyEntry {
+    pub(crate) id: String,
     /// The owning tenant (tenant keys only).
-    pub tenant: Option<TenantId>,
-    pub name: String,
-    pub hash: HashedSecret,
+    pub(crate) tenant: Option<TenantId>,
+    pub(crate) name: String,
+    pub(crate) hash: HashedSecret,
     /// The actions the key is narrowed to, as a bit set; `None` = no narrowing.
-    pub actions: Option<u16>,
-    pub expires_at: Option<DateTime<Utc>>,
+    pub(crate) actions: Option<u16>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
 }
 
 impl KeyEntry {
-    pub fn allows(&self, action: Action) -> bool {
+    pub(crate) fn allows(&self, action: Action) -> bool {
         self.actions.is_none_or(|bits| bits & action.bit() != 0)
     }
 
-    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+    pub(crate) fn expired(&self, now: DateTime<Utc>) -> bool {
         self.expires_at.is_some_and(|at| at <= now)
     }
 }
 
 #[derive(Debug, Default)]
-pub struct Directory {
+pub(crate) struct Directory {
     tenants: RwLock<HashMap<String, Arc<TenantEntry>>>,
     keys: RwLock<Keys>,
     /// Serialises reloads from database read to map write, so a reload that
@@ -102,11 +100,12 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 }
 
 impl Directory {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
-    /// A directory holding exactly these entries, confirmed current now (unit tests).
+    /// A directory holding exactly these tenants and tenant keys, confirmed
+    /// current now (unit tests).
     #[cfg(test)]
     pub(crate) fn of(tenants: Vec<TenantEntry>, keys: Vec<KeyEntry>) -> Self {
         let directory = Self::default();
@@ -117,7 +116,7 @@ impl Directory {
         {
             let mut all = write(&directory.keys);
             for key in keys {
-                all.of_mut(key.kind).insert(key.id.clone(), Arc::new(key));
+                all.of_mut(KeyKind::Tenant).insert(key.id.clone(), Arc::new(key));
             }
         }
         *directory
@@ -129,7 +128,7 @@ impl Directory {
 
     /// Time since the directory was last confirmed current (a full reload
     /// succeeded); `None` before the first.
-    pub fn age(&self) -> Option<Duration> {
+    pub(crate) fn age(&self) -> Option<Duration> {
         self.confirmed_at
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -137,7 +136,7 @@ impl Directory {
     }
 
     /// (successful, failed) reloads so far.
-    pub fn reloads(&self) -> (u64, u64) {
+    pub(crate) fn reloads(&self) -> (u64, u64) {
         use std::sync::atomic::Ordering::Relaxed;
         (self.reloads_ok.load(Relaxed), self.reloads_failed.load(Relaxed))
     }
@@ -147,16 +146,16 @@ impl Directory {
     }
 
     /// The tenant with this id, if it exists. Cheap: one read lock and an `Arc` clone.
-    pub fn get(&self, id: &str) -> Option<Arc<TenantEntry>> {
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<TenantEntry>> {
         read(&self.tenants).get(id).cloned()
     }
 
     /// A usable key of this kind with this id.
-    pub fn key(&self, kind: KeyKind, id: &str) -> Option<Arc<KeyEntry>> {
+    pub(crate) fn key(&self, kind: KeyKind, id: &str) -> Option<Arc<KeyEntry>> {
         read(&self.keys).of(kind).get(id).cloned()
     }
 
-    pub async fn reload_all(&self, pool: &PgPool) -> Result<(), DbError> {
+    pub(crate) async fn reload_all(&self, pool: &PgPool) -> Result<(), DbError> {
         let _serial = self.reloading.lock().await;
         let rows = db::tenants::snapshot(pool, None).await?;
         let tenant_keys = db::api_keys::usable_tenant_keys(pool, None).await?;
@@ -187,7 +186,7 @@ impl Directory {
     }
 
     /// Re-reads one key; a revoked or deleted key is dropped.
-    pub async fn reload_key(&self, pool: &PgPool, kind: KeyKind, id: &str) -> Result<(), DbError> {
+    pub(crate) async fn reload_key(&self, pool: &PgPool, kind: KeyKind, id: &str) -> Result<(), DbError> {
         let _serial = self.reloading.lock().await;
         let rows = match kind {
             KeyKind::Tenant => db::api_keys::usable_tenant_keys(pool, Some(id)).await?,
@@ -203,7 +202,7 @@ impl Directory {
     }
 
     /// Re-reads one tenant; a tenant that no longer exists is dropped.
-    pub async fn reload_one(&self, pool: &PgPool, id: &TenantId) -> Result<(), DbError> {
+    pub(crate) async fn reload_one(&self, pool: &PgPool, id: &TenantId) -> Result<(), DbError> {
         let _serial = self.reloading.lock().await;
         let entry = db::tenants::snapshot(pool, Some(id))
             .await?
@@ -250,7 +249,6 @@ fn entry_from_row(row: db::tenants::TenantSnapshot) -> Option<TenantEntry> {
         name: row.name,
         active: row.status == "active",
         policy,
-        policy_version: row.policy_version,
         id,
     })
 }
@@ -272,7 +270,6 @@ fn key_from_row(kind: KeyKind, row: db::api_keys::KeySecretRow) -> Option<KeyEnt
     });
     Some(KeyEntry {
         id: row.id,
-        kind,
         tenant,
         name: row.name,
         hash,
@@ -282,7 +279,7 @@ fn key_from_row(kind: KeyKind, row: db::api_keys::KeySecretRow) -> Option<KeyEnt
 }
 
 /// Keeps `directory` current until the task is dropped.
-pub async fn keep_current(directory: Arc<Directory>, pool: PgPool, full_reload_every: Duration) {
+pub(crate) async fn keep_current(directory: Arc<Directory>, pool: PgPool, full_reload_every: Duration) {
     let mut backoff = Duration::from_millis(200);
     loop {
         match listen_and_refresh(&directory, &pool, full_reload_every).await {

@@ -25,7 +25,7 @@ const MAX_AGE: Duration = Duration::from_secs(3600);
 /// the identity provider may have withdrawn.
 const MAX_STALE: Duration = Duration::from_secs(6 * 3600);
 
-pub struct JwksCache {
+pub(crate) struct JwksCache {
     url: String,
     client: reqwest::Client,
     min_refresh: Duration,
@@ -46,7 +46,7 @@ struct State {
 }
 
 impl JwksCache {
-    pub fn new(url: String, min_refresh: Duration) -> Result<Self, reqwest::Error> {
+    pub(crate) fn new(url: String, min_refresh: Duration) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(5))
@@ -68,7 +68,7 @@ impl JwksCache {
     }
 
     /// The key for `kid`, if the set has one whose algorithm is `alg`.
-    pub async fn key(&self, kid: &str, alg: Algorithm) -> Result<Arc<DecodingKey>, AuthError> {
+    pub(crate) async fn key(&self, kid: &str, alg: Algorithm) -> Result<Arc<DecodingKey>, AuthError> {
         let (found, fetched_at, _) = self.lookup(kid);
         if let (Some(found), true) = (found, fetched_at.is_some_and(|t| t.elapsed() < MAX_AGE)) {
             return check_alg(found, alg);
@@ -96,7 +96,7 @@ impl JwksCache {
 
     /// Fetches and replaces the key set. Records the attempt even on failure,
     /// so the floor also limits retries against a failing endpoint.
-    pub async fn refresh(&self) -> anyhow::Result<usize> {
+    pub(crate) async fn refresh(&self) -> anyhow::Result<usize> {
         let result = self.fetch().await;
         let mut state = self.state.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         state.attempted_at = Some(Instant::now());
@@ -136,7 +136,7 @@ fn check_alg(found: (Algorithm, Arc<DecodingKey>), alg: Algorithm) -> Result<Arc
 
 /// Parses a JWKS document, keeping the usable signing keys. Keys are parsed one
 /// by one so that one exotic key does not hide the others.
-pub fn parse_jwks(body: &[u8]) -> anyhow::Result<HashMap<String, (Algorithm, Arc<DecodingKey>)>> {
+pub(crate) fn parse_jwks(body: &[u8]) -> anyhow::Result<HashMap<String, (Algorithm, Arc<DecodingKey>)>> {
     #[derive(serde::Deserialize)]
     struct RawSet {
         keys: Vec<serde_json::Value>,

@@ -20,19 +20,19 @@ use crate::config::JwtSettings;
 
 /// A token whose signature, algorithm and time/issuer/audience claims passed.
 #[derive(Debug, Clone)]
-pub struct VerifiedClaims {
-    pub subject: Option<String>,
-    pub claims: Map<String, Value>,
+pub(crate) struct VerifiedClaims {
+    pub(crate) subject: Option<String>,
+    pub(crate) claims: Map<String, Value>,
 }
 
 impl VerifiedClaims {
     /// The string value of `claim`, if present and non-empty.
-    pub fn string(&self, claim: &str) -> Option<&str> {
+    pub(crate) fn string(&self, claim: &str) -> Option<&str> {
         self.claims.get(claim).and_then(Value::as_str).filter(|s| !s.is_empty())
     }
 
     /// Whether `claim` is `value`, or a list that contains it.
-    pub fn has(&self, claim: &str, value: &str) -> bool {
+    pub(crate) fn has(&self, claim: &str, value: &str) -> bool {
         match self.claims.get(claim) {
             Some(Value::String(s)) => s == value,
             Some(Value::Array(items)) => items.iter().any(|v| v.as_str() == Some(value)),
@@ -81,7 +81,7 @@ fn numeric_date(value: &Value) -> Option<i64> {
     Some(i64::try_from(secs).unwrap_or(i64::MAX))
 }
 
-pub struct JwtVerifier {
+pub(crate) struct JwtVerifier {
     hs256: Option<DecodingKey>,
     public_key: Option<(DecodingKey, Algorithm)>,
     jwks: Option<Arc<JwksCache>>,
@@ -94,7 +94,7 @@ pub struct JwtVerifier {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum JwtConfigError {
+pub(crate) enum JwtConfigError {
     #[error("LOGWARD_JWT_PUBLIC_KEY_FILE: cannot read {path}: {source}")]
     Read { path: String, source: std::io::Error },
     #[error("LOGWARD_JWT_PUBLIC_KEY_FILE: not an RSA or P-256 EC public key in PEM form")]
@@ -104,7 +104,7 @@ pub enum JwtConfigError {
 }
 
 impl JwtVerifier {
-    pub fn new(settings: &JwtSettings) -> Result<Self, JwtConfigError> {
+    pub(crate) fn new(settings: &JwtSettings) -> Result<Self, JwtConfigError> {
         let public_key = match &settings.public_key_file {
             None => None,
             Some(path) => {
@@ -138,21 +138,21 @@ impl JwtVerifier {
     }
 
     /// Whether tokens must come from a configured issuer.
-    pub fn issuer_pinned(&self) -> bool {
+    pub(crate) fn issuer_pinned(&self) -> bool {
         self.issuer.is_some()
     }
 
     /// Whether any key source is configured at all.
-    pub fn has_keys(&self) -> bool {
+    pub(crate) fn has_keys(&self) -> bool {
         self.hs256.is_some() || self.public_key.is_some() || self.jwks.is_some()
     }
 
-    pub fn jwks(&self) -> Option<&Arc<JwksCache>> {
+    pub(crate) fn jwks(&self) -> Option<&Arc<JwksCache>> {
         self.jwks.as_ref()
     }
 
     /// The tenant a verified token speaks for.
-    pub fn tenant<'c>(&self, claims: &'c VerifiedClaims) -> Result<&'c str, AuthError> {
+    pub(crate) fn tenant<'c>(&self, claims: &'c VerifiedClaims) -> Result<&'c str, AuthError> {
         claims
             .string(&self.tenant_claim)
             .ok_or_else(|| AuthError::MissingTenantClaim(self.tenant_claim.clone()))
@@ -160,7 +160,7 @@ impl JwtVerifier {
 
     /// Verifies signature, algorithm, `exp` (required), `nbf`, `iss` and `aud`,
     /// and refuses any `crit` header.
-    pub async fn verify(&self, token: &str) -> Result<VerifiedClaims, AuthError> {
+    pub(crate) async fn verify(&self, token: &str) -> Result<VerifiedClaims, AuthError> {
         refuse_critical_headers(token)?;
         let header = jsonwebtoken::decode_header(token).map_err(|e| AuthError::InvalidToken(e.to_string()))?;
         let claims: Map<String, Value> = match header.alg {

@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use super::api_key::KeyKind;
 
 #[derive(Debug, Default)]
-pub struct KeyUsage {
+pub(crate) struct KeyUsage {
     used: Mutex<Used>,
 }
 
@@ -21,7 +21,7 @@ struct Used {
 }
 
 impl KeyUsage {
-    pub fn touch(&self, kind: KeyKind, id: &str) {
+    pub(crate) fn touch(&self, kind: KeyKind, id: &str) {
         let mut used = self.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let set = match kind {
             KeyKind::Tenant => &mut used.tenant,
@@ -39,7 +39,7 @@ impl KeyUsage {
     }
 
     /// Writes what was collected since the last call.
-    pub async fn flush(&self, pool: &PgPool) {
+    pub(crate) async fn flush(&self, pool: &PgPool) {
         let (tenant, admin) = self.take();
         if tenant.is_empty() && admin.is_empty() {
             return;
@@ -51,7 +51,7 @@ impl KeyUsage {
 }
 
 /// Flushes `usage` every `every` until the task is dropped.
-pub async fn keep_flushing(usage: std::sync::Arc<KeyUsage>, pool: PgPool, every: Duration) {
+pub(crate) async fn keep_flushing(usage: std::sync::Arc<KeyUsage>, pool: PgPool, every: Duration) {
     let mut ticker = tokio::time::interval(every);
     loop {
         ticker.tick().await;

@@ -8,7 +8,7 @@ use crate::domain::Action;
 
 /// How a tenant principal authenticated.
 #[derive(Debug, Clone)]
-pub enum Credential {
+pub(crate) enum Credential {
     Jwt {
         subject: Option<String>,
         /// `exp`, epoch seconds, read as the verifier reads it; `None` when it
@@ -20,17 +20,17 @@ pub enum Credential {
 
 /// A verified customer of an active tenant.
 #[derive(Debug, Clone)]
-pub struct Principal {
-    pub tenant: Arc<TenantEntry>,
-    pub credential: Credential,
+pub(crate) struct Principal {
+    pub(crate) tenant: Arc<TenantEntry>,
+    pub(crate) credential: Credential,
     /// For audit and logs: `jwt:<sub>` (or `jwt`), or `key:<id>`.
-    pub name: String,
+    pub(crate) name: String,
 }
 
 impl Principal {
     /// Whether the credential itself permits `action` (API keys may be
     /// narrowed to some actions; they never widen the tenant policy).
-    pub fn credential_allows(&self, action: Action) -> bool {
+    pub(crate) fn credential_allows(&self, action: Action) -> bool {
         match &self.credential {
             Credential::Jwt { .. } => true,
             Credential::ApiKey(key) => key.allows(action),
@@ -38,7 +38,7 @@ impl Principal {
     }
 
     /// The key id, for API-key principals.
-    pub fn key_id(&self) -> Option<&str> {
+    pub(crate) fn key_id(&self) -> Option<&str> {
         match &self.credential {
             Credential::ApiKey(key) => Some(&key.id),
             Credential::Jwt { .. } => None,
@@ -48,7 +48,7 @@ impl Principal {
 
 /// A verified operator.
 #[derive(Debug, Clone)]
-pub struct AdminPrincipal {
+pub(crate) struct AdminPrincipal {
     /// `admin-token`, `admin-key:<id>`, or `jwt:<sub>`.
-    pub name: String,
+    pub(crate) name: String,
 }

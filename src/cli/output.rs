@@ -8,8 +8,8 @@ use crate::db::tenants::Tenant;
 use crate::manage::keys::CreatedKey;
 use crate::manage::policies::Simulation;
 
-pub struct Output {
-    pub json: bool,
+pub(crate) struct Output {
+    pub(crate) json: bool,
 }
 
 impl Output {
@@ -18,7 +18,7 @@ impl Output {
         Ok(())
     }
 
-    pub fn tenant(&self, t: &Tenant) -> anyhow::Result<()> {
+    pub(crate) fn tenant(&self, t: &Tenant) -> anyhow::Result<()> {
         if self.json {
             return self.json(t);
         }
@@ -32,7 +32,7 @@ impl Output {
         Ok(())
     }
 
-    pub fn tenants(&self, list: &[Tenant]) -> anyhow::Result<()> {
+    pub(crate) fn tenants(&self, list: &[Tenant]) -> anyhow::Result<()> {
         if self.json {
             return self.json(&list);
         }
@@ -42,7 +42,7 @@ impl Output {
         Ok(())
     }
 
-    pub fn policy(&self, tenant: &str, p: &StoredPolicy) -> anyhow::Result<()> {
+    pub(crate) fn policy(&self, tenant: &str, p: &StoredPolicy) -> anyhow::Result<()> {
         if self.json {
             return self.json(
                 &serde_json::json!({"tenantId": tenant, "version": p.version, "document": p.document,
@@ -59,7 +59,7 @@ impl Output {
         Ok(())
     }
 
-    pub fn simulation(&self, s: &Simulation) -> anyhow::Result<()> {
+    pub(crate) fn simulation(&self, s: &Simulation) -> anyhow::Result<()> {
         if self.json {
             return self.json(s);
         }
@@ -76,7 +76,7 @@ impl Output {
         Ok(())
     }
 
-    pub fn created_key(&self, k: &CreatedKey) -> anyhow::Result<()> {
+    pub(crate) fn created_key(&self, k: &CreatedKey) -> anyhow::Result<()> {
         if self.json {
             return self.json(k);
         }
@@ -85,7 +85,7 @@ impl Output {
         Ok(())
     }
 
-    pub fn key(&self, k: &KeyInfo) -> anyhow::Result<()> {
+    pub(crate) fn key(&self, k: &KeyInfo) -> anyhow::Result<()> {
         if self.json {
             return self.json(k);
         }
@@ -103,7 +103,7 @@ impl Output {
         Ok(())
     }
 
-    pub fn keys(&self, list: &[KeyInfo]) -> anyhow::Result<()> {
+    pub(crate) fn keys(&self, list: &[KeyInfo]) -> anyhow::Result<()> {
         if self.json {
             return self.json(&list);
         }

@@ -30,7 +30,7 @@ macro_rules! variables {
         /// Every variable the gateway reads, in the order of the table: what
         /// [`Source::load`](super::Source::load) takes from the environment and
         /// what the TOML file may set.
-        pub const VARIABLES: &[&str] = &[$($name),*];
+        pub(crate) const VARIABLES: &[&str] = &[$($name),*];
     };
 }
 

@@ -10,42 +10,42 @@ use crate::domain::TenantId;
 /// A key as listed: never the secret or its hash.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct KeyInfo {
-    pub id: String,
+pub(crate) struct KeyInfo {
+    pub(crate) id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tenant_id: Option<String>,
-    pub name: String,
+    pub(crate) tenant_id: Option<String>,
+    pub(crate) name: String,
     /// The public part of the key, `lwk_<id>` or `lwa_<id>`.
-    pub prefix: String,
+    pub(crate) prefix: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub actions: Option<Vec<String>>,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
+    pub(crate) actions: Option<Vec<String>>,
+    pub(crate) created_by: String,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
+    pub(crate) last_used_at: Option<DateTime<Utc>>,
+    pub(crate) revoked_at: Option<DateTime<Utc>>,
 }
 
 /// What the in-memory directory needs to verify a key.
-pub struct KeySecretRow {
-    pub id: String,
-    pub tenant_id: Option<String>,
-    pub name: String,
-    pub secret_hash: Vec<u8>,
-    pub actions: Option<Vec<String>>,
-    pub expires_at: Option<DateTime<Utc>>,
+pub(crate) struct KeySecretRow {
+    pub(crate) id: String,
+    pub(crate) tenant_id: Option<String>,
+    pub(crate) name: String,
+    pub(crate) secret_hash: Vec<u8>,
+    pub(crate) actions: Option<Vec<String>>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
 }
 
-pub struct NewKey<'a> {
-    pub id: &'a str,
-    pub name: &'a str,
-    pub secret_hash: &'a [u8],
-    pub actions: Option<&'a [String]>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub created_by: &'a str,
+pub(crate) struct NewKey<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) secret_hash: &'a [u8],
+    pub(crate) actions: Option<&'a [String]>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
+    pub(crate) created_by: &'a str,
 }
 
-pub async fn insert_tenant_key(
+pub(crate) async fn insert_tenant_key(
     db: impl PgExecutor<'_>,
     tenant: &TenantId,
     key: &NewKey<'_>,
@@ -69,7 +69,7 @@ pub async fn insert_tenant_key(
     Ok(row)
 }
 
-pub async fn list_tenant_keys(db: impl PgExecutor<'_>, tenant: &TenantId) -> Result<Vec<KeyInfo>, DbError> {
+pub(crate) async fn list_tenant_keys(db: impl PgExecutor<'_>, tenant: &TenantId) -> Result<Vec<KeyInfo>, DbError> {
     let rows = sqlx::query_as!(
         KeyInfo,
         r#"select id, tenant_id as "tenant_id?", name, 'lwk_' || id as "prefix!", actions,
@@ -85,7 +85,7 @@ pub async fn list_tenant_keys(db: impl PgExecutor<'_>, tenant: &TenantId) -> Res
 
 /// Revokes a tenant's key; `None` when the tenant has no such key. Revoking
 /// twice keeps the first revocation time.
-pub async fn revoke_tenant_key(
+pub(crate) async fn revoke_tenant_key(
     db: impl PgExecutor<'_>,
     tenant: &TenantId,
     id: &str,
@@ -104,7 +104,7 @@ pub async fn revoke_tenant_key(
     Ok(row)
 }
 
-pub async fn insert_admin_key(db: impl PgExecutor<'_>, key: &NewKey<'_>) -> Result<KeyInfo, DbError> {
+pub(crate) async fn insert_admin_key(db: impl PgExecutor<'_>, key: &NewKey<'_>) -> Result<KeyInfo, DbError> {
     let row = sqlx::query_as!(
         KeyInfo,
         r#"insert into admin_keys (id, name, secret_hash, expires_at, created_by)
@@ -122,7 +122,7 @@ pub async fn insert_admin_key(db: impl PgExecutor<'_>, key: &NewKey<'_>) -> Resu
     Ok(row)
 }
 
-pub async fn list_admin_keys(db: impl PgExecutor<'_>) -> Result<Vec<KeyInfo>, DbError> {
+pub(crate) async fn list_admin_keys(db: impl PgExecutor<'_>) -> Result<Vec<KeyInfo>, DbError> {
     let rows = sqlx::query_as!(
         KeyInfo,
         r#"select id, null::text as "tenant_id?", name, 'lwa_' || id as "prefix!", null::text[] as "actions?",
@@ -134,7 +134,7 @@ pub async fn list_admin_keys(db: impl PgExecutor<'_>) -> Result<Vec<KeyInfo>, Db
     Ok(rows)
 }
 
-pub async fn revoke_admin_key(db: impl PgExecutor<'_>, id: &str) -> Result<Option<KeyInfo>, DbError> {
+pub(crate) async fn revoke_admin_key(db: impl PgExecutor<'_>, id: &str) -> Result<Option<KeyInfo>, DbError> {
     let row = sqlx::query_as!(
         KeyInfo,
         r#"update admin_keys set revoked_at = coalesce(revoked_at, now())
@@ -149,7 +149,10 @@ pub async fn revoke_admin_key(db: impl PgExecutor<'_>, id: &str) -> Result<Optio
 }
 
 /// Usable (not revoked) tenant keys: all of them, or one.
-pub async fn usable_tenant_keys(db: impl PgExecutor<'_>, only: Option<&str>) -> Result<Vec<KeySecretRow>, DbError> {
+pub(crate) async fn usable_tenant_keys(
+    db: impl PgExecutor<'_>,
+    only: Option<&str>,
+) -> Result<Vec<KeySecretRow>, DbError> {
     let rows = sqlx::query_as!(
         KeySecretRow,
         r#"select id, tenant_id as "tenant_id?", name, secret_hash, actions, expires_at
@@ -163,7 +166,10 @@ pub async fn usable_tenant_keys(db: impl PgExecutor<'_>, only: Option<&str>) -> 
 }
 
 /// Usable (not revoked) admin keys: all of them, or one.
-pub async fn usable_admin_keys(db: impl PgExecutor<'_>, only: Option<&str>) -> Result<Vec<KeySecretRow>, DbError> {
+pub(crate) async fn usable_admin_keys(
+    db: impl PgExecutor<'_>,
+    only: Option<&str>,
+) -> Result<Vec<KeySecretRow>, DbError> {
     let rows = sqlx::query_as!(
         KeySecretRow,
         r#"select id, null::text as "tenant_id?", name, secret_hash, null::text[] as "actions?", expires_at
@@ -177,7 +183,7 @@ pub async fn usable_admin_keys(db: impl PgExecutor<'_>, only: Option<&str>) -> R
 }
 
 /// Records when keys were last used (batched by the caller).
-pub async fn touch(
+pub(crate) async fn touch(
     db: impl PgExecutor<'_>,
     tenant_keys: &[String],
     admin_keys: &[String],

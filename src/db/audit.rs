@@ -52,7 +52,7 @@ pub enum WriteError {
 }
 
 /// A connection for the audit writer; any failure here is [`WriteError::NoConnection`].
-pub async fn connection(pool: &PgPool) -> Result<PoolConnection<Postgres>, WriteError> {
+pub(crate) async fn connection(pool: &PgPool) -> Result<PoolConnection<Postgres>, WriteError> {
     pool.acquire().await.map_err(WriteError::NoConnection)
 }
 
@@ -82,7 +82,7 @@ pub async fn copy_batch(pool: &PgPool, events: &[AuditEvent]) -> Result<(), Writ
 }
 
 /// [`copy_batch`] on a connection the caller holds.
-pub async fn copy_rows(conn: &mut PgConnection, events: &[AuditEvent]) -> Result<(), WriteError> {
+pub(crate) async fn copy_rows(conn: &mut PgConnection, events: &[AuditEvent]) -> Result<(), WriteError> {
     let mut data = String::with_capacity(events.len() * 256);
     for event in events {
         encode_row(&mut data, event);
@@ -98,7 +98,7 @@ pub async fn copy_rows(conn: &mut PgConnection, events: &[AuditEvent]) -> Result
 
 /// Inserts one row with [`insert_batch`]'s statement, for the writer's
 /// row-by-row retry after a refused `COPY`.
-pub async fn insert_one(conn: &mut PgConnection, event: &AuditEvent) -> Result<(), WriteError> {
+pub(crate) async fn insert_one(conn: &mut PgConnection, event: &AuditEvent) -> Result<(), WriteError> {
     insert_rows(conn, std::slice::from_ref(event))
         .await
         .map_err(on_connection)
@@ -142,7 +142,7 @@ fn encode_row(out: &mut String, e: &AuditEvent) {
 }
 
 /// Inserts a batch in one statement (inside a caller's transaction).
-pub async fn insert_batch(db: impl PgExecutor<'_>, events: &[AuditEvent]) -> Result<(), DbError> {
+pub(crate) async fn insert_batch(db: impl PgExecutor<'_>, events: &[AuditEvent]) -> Result<(), DbError> {
     Ok(insert_rows(db, events).await?)
 }
 
@@ -205,37 +205,37 @@ async fn insert_rows(db: impl PgExecutor<'_>, events: &[AuditEvent]) -> Result<(
 /// An audit row as read back.
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AuditRow {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub kind: String,
-    pub tenant_id: Option<String>,
-    pub principal: Option<String>,
-    pub action: String,
-    pub resource: Option<String>,
-    pub decision: String,
-    pub reason: String,
-    pub http_status: i16,
-    pub latency_ms: i32,
-    pub request_id: Option<String>,
-    pub detail: Option<serde_json::Value>,
+pub(crate) struct AuditRow {
+    pub(crate) id: i64,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) kind: String,
+    pub(crate) tenant_id: Option<String>,
+    pub(crate) principal: Option<String>,
+    pub(crate) action: String,
+    pub(crate) resource: Option<String>,
+    pub(crate) decision: String,
+    pub(crate) reason: String,
+    pub(crate) http_status: i16,
+    pub(crate) latency_ms: i32,
+    pub(crate) request_id: Option<String>,
+    pub(crate) detail: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    pub tenant: Option<String>,
-    pub principal: Option<String>,
-    pub decision: Option<String>,
-    pub kind: Option<String>,
-    pub since: Option<DateTime<Utc>>,
-    pub until: Option<DateTime<Utc>>,
+pub(crate) struct AuditFilter {
+    pub(crate) tenant: Option<String>,
+    pub(crate) principal: Option<String>,
+    pub(crate) decision: Option<String>,
+    pub(crate) kind: Option<String>,
+    pub(crate) since: Option<DateTime<Utc>>,
+    pub(crate) until: Option<DateTime<Utc>>,
     /// Cursor: only rows with a smaller id.
-    pub after: Option<i64>,
-    pub limit: i64,
+    pub(crate) after: Option<i64>,
+    pub(crate) limit: i64,
 }
 
 /// Rows matching `filter`, newest first.
-pub async fn query(db: impl PgExecutor<'_>, f: &AuditFilter, limit: i64) -> Result<Vec<AuditRow>, DbError> {
+pub(crate) async fn query(db: impl PgExecutor<'_>, f: &AuditFilter, limit: i64) -> Result<Vec<AuditRow>, DbError> {
     let rows = sqlx::query_as!(
         AuditRow,
         "select id, at, kind, tenant_id, principal, action, resource, decision, reason,
@@ -265,7 +265,11 @@ pub async fn query(db: impl PgExecutor<'_>, f: &AuditFilter, limit: i64) -> Resu
 }
 
 /// Deletes up to `batch` rows older than `cutoff`; returns how many.
-pub async fn delete_older_than(db: impl PgExecutor<'_>, cutoff: DateTime<Utc>, batch: i64) -> Result<u64, DbError> {
+pub(crate) async fn delete_older_than(
+    db: impl PgExecutor<'_>,
+    cutoff: DateTime<Utc>,
+    batch: i64,
+) -> Result<u64, DbError> {
     let result = sqlx::query!(
         "delete from audit_events where id in (select id from audit_events where at < $1 limit $2)",
         cutoff,

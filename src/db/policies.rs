@@ -9,14 +9,14 @@ use crate::domain::TenantId;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StoredPolicy {
-    pub version: i32,
-    pub document: serde_json::Value,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
+pub(crate) struct StoredPolicy {
+    pub(crate) version: i32,
+    pub(crate) document: serde_json::Value,
+    pub(crate) created_by: String,
+    pub(crate) created_at: DateTime<Utc>,
 }
 
-pub async fn current(db: impl PgExecutor<'_>, tenant: &TenantId) -> Result<Option<StoredPolicy>, DbError> {
+pub(crate) async fn current(db: impl PgExecutor<'_>, tenant: &TenantId) -> Result<Option<StoredPolicy>, DbError> {
     let row = sqlx::query_as!(
         StoredPolicy,
         "select version, document, created_by, created_at
@@ -32,7 +32,7 @@ pub async fn current(db: impl PgExecutor<'_>, tenant: &TenantId) -> Result<Optio
 }
 
 /// Every version, newest first.
-pub async fn versions(db: impl PgExecutor<'_>, tenant: &TenantId) -> Result<Vec<StoredPolicy>, DbError> {
+pub(crate) async fn versions(db: impl PgExecutor<'_>, tenant: &TenantId) -> Result<Vec<StoredPolicy>, DbError> {
     let rows = sqlx::query_as!(
         StoredPolicy,
         "select version, document, created_by, created_at
@@ -48,7 +48,7 @@ pub async fn versions(db: impl PgExecutor<'_>, tenant: &TenantId) -> Result<Vec<
 
 /// Inserts `version`. Callers hold the tenant row lock, so versions are
 /// assigned one writer at a time; the primary key backs that up.
-pub async fn insert(
+pub(crate) async fn insert(
     db: impl PgExecutor<'_>,
     tenant: &TenantId,
     version: i32,

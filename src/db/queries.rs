@@ -14,12 +14,12 @@ const RESERVATION_SECONDS: i32 = 120;
 /// The longest a query start waits for the tenant row lock.
 const LOCK_WAIT: &str = "2s";
 
-pub struct OwnedQuery {
-    pub log_groups: Vec<String>,
-    pub finished: bool,
+pub(crate) struct OwnedQuery {
+    pub(crate) log_groups: Vec<String>,
+    pub(crate) finished: bool,
 }
 
-pub async fn insert(
+pub(crate) async fn insert(
     db: impl PgExecutor<'_>,
     tenant: &TenantId,
     query_id: &str,
@@ -40,7 +40,11 @@ pub async fn insert(
 
 /// The tenant's query with this id; `None` for unknown ids and for other
 /// tenants' queries alike.
-pub async fn find(db: impl PgExecutor<'_>, tenant: &TenantId, query_id: &str) -> Result<Option<OwnedQuery>, DbError> {
+pub(crate) async fn find(
+    db: impl PgExecutor<'_>,
+    tenant: &TenantId,
+    query_id: &str,
+) -> Result<Option<OwnedQuery>, DbError> {
     let row = sqlx::query_as!(
         OwnedQuery,
         r#"select log_groups, finished_at is not null as "finished!"
@@ -55,7 +59,7 @@ pub async fn find(db: impl PgExecutor<'_>, tenant: &TenantId, query_id: &str) ->
 
 /// Queries of the tenant that count as running: unfinished and recent, and
 /// reservations younger than [`RESERVATION_SECONDS`].
-pub async fn running_count(db: impl PgExecutor<'_>, tenant: &TenantId) -> Result<i64, DbError> {
+pub(crate) async fn running_count(db: impl PgExecutor<'_>, tenant: &TenantId) -> Result<i64, DbError> {
     let n = sqlx::query_scalar!(
         r#"select count(*) as "n!" from insights_queries
             where tenant_id = $1 and finished_at is null
@@ -70,7 +74,7 @@ pub async fn running_count(db: impl PgExecutor<'_>, tenant: &TenantId) -> Result
     Ok(n)
 }
 
-pub async fn mark_finished(db: impl PgExecutor<'_>, tenant: &TenantId, query_id: &str) -> Result<(), DbError> {
+pub(crate) async fn mark_finished(db: impl PgExecutor<'_>, tenant: &TenantId, query_id: &str) -> Result<(), DbError> {
     sqlx::query!(
         "update insights_queries set finished_at = now()
           where tenant_id = $1 and query_id = $2 and finished_at is null",
@@ -84,7 +88,7 @@ pub async fn mark_finished(db: impl PgExecutor<'_>, tenant: &TenantId, query_id:
 
 /// Bounds how long the current transaction waits for a row lock: past it the
 /// statement fails with `DbError::Busy` instead of queueing on the pool.
-pub async fn bound_lock_wait(db: impl PgExecutor<'_>) -> Result<(), DbError> {
+pub(crate) async fn bound_lock_wait(db: impl PgExecutor<'_>) -> Result<(), DbError> {
     sqlx::query_scalar!("select set_config('lock_timeout', $1, true)", LOCK_WAIT)
         .fetch_one(db)
         .await?;
@@ -92,7 +96,12 @@ pub async fn bound_lock_wait(db: impl PgExecutor<'_>) -> Result<(), DbError> {
 }
 
 /// A reservation became CloudWatch's query `query_id`.
-pub async fn rename(db: impl PgExecutor<'_>, tenant: &TenantId, reserved: &str, query_id: &str) -> Result<(), DbError> {
+pub(crate) async fn rename(
+    db: impl PgExecutor<'_>,
+    tenant: &TenantId,
+    reserved: &str,
+    query_id: &str,
+) -> Result<(), DbError> {
     let done = sqlx::query!(
         "update insights_queries set query_id = $3 where tenant_id = $1 and query_id = $2",
         tenant.as_str(),
@@ -109,7 +118,7 @@ pub async fn rename(db: impl PgExecutor<'_>, tenant: &TenantId, reserved: &str, 
 }
 
 /// Removes a reservation whose start failed.
-pub async fn delete(db: impl PgExecutor<'_>, tenant: &TenantId, reserved: &str) -> Result<(), DbError> {
+pub(crate) async fn delete(db: impl PgExecutor<'_>, tenant: &TenantId, reserved: &str) -> Result<(), DbError> {
     sqlx::query!(
         "delete from insights_queries where tenant_id = $1 and query_id = $2",
         tenant.as_str(),

@@ -5,18 +5,18 @@ use serde::Serialize;
 use sqlx::PgExecutor;
 
 use super::DbError;
-pub use crate::domain::RateLimit;
+pub(crate) use crate::domain::RateLimit;
 use crate::domain::TenantId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum TenantStatus {
+pub(crate) enum TenantStatus {
     Active,
     Disabled,
 }
 
 impl TenantStatus {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             TenantStatus::Active => "active",
             TenantStatus::Disabled => "disabled",
@@ -36,16 +36,16 @@ impl TenantStatus {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Tenant {
-    pub id: String,
-    pub name: String,
+pub(crate) struct Tenant {
+    pub(crate) id: String,
+    pub(crate) name: String,
     #[schema(value_type = String, example = "active")]
-    pub status: TenantStatus,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub(crate) status: TenantStatus,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
     /// The tenant's own rate limit; absent when the default applies.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rate_limit: Option<RateLimit>,
+    pub(crate) rate_limit: Option<RateLimit>,
 }
 
 struct TenantRow {
@@ -71,7 +71,7 @@ impl From<TenantRow> for Tenant {
     }
 }
 
-pub async fn insert(db: impl PgExecutor<'_>, id: &TenantId, name: &str) -> Result<Tenant, DbError> {
+pub(crate) async fn insert(db: impl PgExecutor<'_>, id: &TenantId, name: &str) -> Result<Tenant, DbError> {
     let row = sqlx::query_as!(
         TenantRow,
         "insert into tenants (id, name) values ($1, $2)
@@ -84,7 +84,7 @@ pub async fn insert(db: impl PgExecutor<'_>, id: &TenantId, name: &str) -> Resul
     Ok(row.into())
 }
 
-pub async fn find(db: impl PgExecutor<'_>, id: &TenantId) -> Result<Option<Tenant>, DbError> {
+pub(crate) async fn find(db: impl PgExecutor<'_>, id: &TenantId) -> Result<Option<Tenant>, DbError> {
     let row = sqlx::query_as!(
         TenantRow,
         "select id, name, status, created_at, updated_at, rate_limit_per_sec, rate_limit_burst from tenants where id = $1",
@@ -97,7 +97,7 @@ pub async fn find(db: impl PgExecutor<'_>, id: &TenantId) -> Result<Option<Tenan
 
 /// Changes name, status and/or rate limit; `None` leaves a field as it is
 /// (`Some(None)` clears the rate limit back to the default).
-pub async fn update(
+pub(crate) async fn update(
     db: impl PgExecutor<'_>,
     id: &TenantId,
     name: Option<&str>,
@@ -129,25 +129,24 @@ pub async fn update(
 }
 
 /// What the in-memory directory needs of one tenant: its row and current policy.
-pub struct TenantSnapshot {
-    pub id: String,
-    pub name: String,
-    pub status: String,
-    pub rate_limit_per_sec: Option<i32>,
-    pub rate_limit_burst: Option<i32>,
-    pub policy_version: Option<i32>,
-    pub policy: Option<serde_json::Value>,
+pub(crate) struct TenantSnapshot {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) status: String,
+    pub(crate) rate_limit_per_sec: Option<i32>,
+    pub(crate) rate_limit_burst: Option<i32>,
+    pub(crate) policy: Option<serde_json::Value>,
 }
 
 /// Loads every tenant (`only = None`) or one, each with its newest policy.
-pub async fn snapshot(db: impl PgExecutor<'_>, only: Option<&TenantId>) -> Result<Vec<TenantSnapshot>, DbError> {
+pub(crate) async fn snapshot(db: impl PgExecutor<'_>, only: Option<&TenantId>) -> Result<Vec<TenantSnapshot>, DbError> {
     let rows = sqlx::query_as!(
         TenantSnapshot,
         r#"select t.id, t.name, t.status, t.rate_limit_per_sec, t.rate_limit_burst,
-                  p.version as "policy_version?", p.document as "policy?"
+                  p.document as "policy?"
              from tenants t
              left join lateral (
-                 select version, document from tenant_policies
+                 select document from tenant_policies
                   where tenant_id = t.id
                   order by version desc limit 1
              ) p on true
@@ -159,7 +158,7 @@ pub async fn snapshot(db: impl PgExecutor<'_>, only: Option<&TenantId>) -> Resul
     Ok(rows)
 }
 
-pub async fn find_for_update(db: impl PgExecutor<'_>, id: &TenantId) -> Result<Option<Tenant>, DbError> {
+pub(crate) async fn find_for_update(db: impl PgExecutor<'_>, id: &TenantId) -> Result<Option<Tenant>, DbError> {
     let row = sqlx::query_as!(
         TenantRow,
         "select id, name, status, created_at, updated_at, rate_limit_per_sec, rate_limit_burst from tenants where id = $1 for update",
@@ -171,7 +170,7 @@ pub async fn find_for_update(db: impl PgExecutor<'_>, id: &TenantId) -> Result<O
 }
 
 /// A page of tenants ordered by id, after `after`, optionally of one status.
-pub async fn list(
+pub(crate) async fn list(
     db: impl PgExecutor<'_>,
     status: Option<TenantStatus>,
     after: Option<&TenantId>,
@@ -193,7 +192,7 @@ pub async fn list(
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
-pub async fn delete(db: impl PgExecutor<'_>, id: &TenantId) -> Result<Option<Tenant>, DbError> {
+pub(crate) async fn delete(db: impl PgExecutor<'_>, id: &TenantId) -> Result<Option<Tenant>, DbError> {
     let row = sqlx::query_as!(
         TenantRow,
         "delete from tenants where id = $1 returning id, name, status, created_at, updated_at, rate_limit_per_sec, rate_limit_burst",

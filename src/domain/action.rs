@@ -5,7 +5,7 @@ use std::fmt;
 /// An action the gateway can forward. Policies name actions with IAM's names
 /// (`logs:GetLogEvents`); an action pattern is compiled into a bit set of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
+pub(crate) enum Action {
     GetLogEvents,
     FilterLogEvents,
     DescribeLogGroups,
@@ -16,7 +16,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub(crate) const ALL: [Action; 7] = [
         Action::GetLogEvents,
         Action::FilterLogEvents,
         Action::DescribeLogGroups,
@@ -27,7 +27,7 @@ impl Action {
     ];
 
     /// The IAM name without the service prefix.
-    pub fn operation(self) -> &'static str {
+    pub(crate) fn operation(self) -> &'static str {
         match self {
             Action::GetLogEvents => "GetLogEvents",
             Action::FilterLogEvents => "FilterLogEvents",
@@ -40,7 +40,7 @@ impl Action {
     }
 
     /// The IAM name, e.g. `logs:GetLogEvents`.
-    pub fn iam_name(self) -> &'static str {
+    pub(crate) fn iam_name(self) -> &'static str {
         match self {
             Action::GetLogEvents => "logs:GetLogEvents",
             Action::FilterLogEvents => "logs:FilterLogEvents",
@@ -53,7 +53,7 @@ impl Action {
     }
 
     /// Parses an exact IAM action name. Like IAM, the comparison ignores case.
-    pub fn from_iam_name(name: &str) -> Option<Action> {
+    pub(crate) fn from_iam_name(name: &str) -> Option<Action> {
         Action::ALL
             .into_iter()
             .find(|a| a.iam_name().eq_ignore_ascii_case(name))
@@ -64,7 +64,7 @@ impl Action {
     }
 
     /// The bit set holding every action.
-    pub fn all_bits() -> u16 {
+    pub(crate) fn all_bits() -> u16 {
         Action::ALL.iter().fold(0, |acc, a| acc | a.bit())
     }
 }

@@ -21,7 +21,7 @@ impl AccountId {
         }
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -34,7 +34,7 @@ pub struct ResourceScope {
 }
 
 impl ResourceScope {
-    pub fn new(region: &str, account: &AccountId) -> Self {
+    pub(crate) fn new(region: &str, account: &AccountId) -> Self {
         Self {
             prefix: format!("arn:aws:logs:{region}:{}:", account.as_str()),
         }
@@ -42,7 +42,7 @@ impl ResourceScope {
 
     /// `arn:aws:logs:R:A:log-group:GROUP:log-stream:STREAM`, the resource of
     /// GetLogEvents.
-    pub fn log_stream(&self, group: &LogGroupName, stream: &LogStreamName) -> String {
+    pub(crate) fn log_stream(&self, group: &LogGroupName, stream: &LogStreamName) -> String {
         let mut arn = String::with_capacity(self.prefix.len() + 24 + group.as_str().len() + stream.as_str().len());
         arn.push_str(&self.prefix);
         arn.push_str("log-group:");
@@ -52,29 +52,23 @@ impl ResourceScope {
         arn
     }
 
-    /// `arn:aws:logs:R:A:log-group:GROUP:*`, the resource of group-wide calls,
-    /// written the way IAM policies write it.
-    pub fn log_group(&self, group: &LogGroupName) -> String {
-        format!("{}log-group:{}:*", self.prefix, group.as_str())
-    }
-
     /// `arn:aws:logs:R:A:log-group:GROUP`, the ARN of the group itself.
-    pub fn group_arn(&self, group: &LogGroupName) -> String {
+    pub(crate) fn group_arn(&self, group: &LogGroupName) -> String {
         format!("{}log-group:{}", self.prefix, group.as_str())
     }
 
     /// `arn:aws:logs:R:A:log-group:GROUP:log-stream:` followed by
     /// `stream_prefix`: the common prefix of the streams a call can read.
-    pub fn streams_prefix(&self, group: &LogGroupName, stream_prefix: &str) -> String {
+    pub(crate) fn streams_prefix(&self, group: &LogGroupName, stream_prefix: &str) -> String {
         format!("{}log-group:{}:log-stream:{stream_prefix}", self.prefix, group.as_str())
     }
 
     /// The stream ARN for a stream name CloudWatch returned (not validated by us).
-    pub fn stream_arn_raw(&self, group: &LogGroupName, stream: &str) -> String {
+    pub(crate) fn stream_arn_raw(&self, group: &LogGroupName, stream: &str) -> String {
         self.streams_prefix(group, stream)
     }
 
-    pub fn prefix(&self) -> &str {
+    pub(crate) fn prefix(&self) -> &str {
         &self.prefix
     }
 }
@@ -97,10 +91,6 @@ mod tests {
         assert_eq!(
             scope.log_stream(&g, &s),
             "arn:aws:logs:eu-central-1:123456789012:log-group:/app/acme:log-stream:web 1"
-        );
-        assert_eq!(
-            scope.log_group(&g),
-            "arn:aws:logs:eu-central-1:123456789012:log-group:/app/acme:*"
         );
     }
 

@@ -10,14 +10,14 @@ use serde::{Deserialize, Serialize};
 /// an ARN can never act as a wildcard or cross an ARN field.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
-pub struct TenantId(String);
+pub(crate) struct TenantId(String);
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("must match ^[a-z0-9][a-z0-9-]{{0,62}}$ (1-63 lowercase letters, digits and '-', not starting with '-')")]
-pub struct InvalidTenantId;
+pub(crate) struct InvalidTenantId;
 
 impl TenantId {
-    pub fn parse(raw: &str) -> Result<Self, InvalidTenantId> {
+    pub(crate) fn parse(raw: &str) -> Result<Self, InvalidTenantId> {
         let bytes = raw.as_bytes();
         let valid = !bytes.is_empty()
             && bytes.len() <= 63
@@ -32,7 +32,7 @@ impl TenantId {
         }
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }

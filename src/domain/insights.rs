@@ -25,7 +25,7 @@ const SCOPE_WORDS: &[&str] = &[
 ];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum QueryError {
+pub(crate) enum QueryError {
     #[error("must be 1 to 10000 characters")]
     Length,
     #[error("must not contain NUL characters")]
@@ -48,7 +48,7 @@ pub enum QueryError {
 }
 
 /// Checks a query string; `Ok` means it reads only the groups passed beside it.
-pub fn check_query(query: &str) -> Result<(), QueryError> {
+pub(crate) fn check_query(query: &str) -> Result<(), QueryError> {
     if query.trim().is_empty() || query.chars().count() > MAX_QUERY_LEN {
         return Err(QueryError::Length);
     }

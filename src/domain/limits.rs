@@ -13,7 +13,7 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
-    pub fn from_columns(per_second: Option<i32>, burst: Option<i32>) -> Option<Self> {
+    pub(crate) fn from_columns(per_second: Option<i32>, burst: Option<i32>) -> Option<Self> {
         match (per_second, burst) {
             (Some(p), Some(b)) if p > 0 && b > 0 => Some(Self {
                 per_second: p as u32,

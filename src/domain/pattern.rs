@@ -15,15 +15,14 @@ enum Atom {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArnPattern {
+pub(crate) struct ArnPattern {
     atoms: Vec<Atom>,
-    source: String,
     /// The source with `${tenant}` replaced (escapes kept as written).
     resolved: String,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum PatternError {
+pub(crate) enum PatternError {
     #[error("unknown policy variable '${{{0}}}' (supported: ${{tenant}}, ${{*}}, ${{?}}, ${{$}})")]
     UnknownVariable(String),
     #[error("unterminated policy variable (a '${{' without its '}}')")]
@@ -32,13 +31,13 @@ pub enum PatternError {
 
 /// Values for policy variables.
 #[derive(Debug, Clone, Copy)]
-pub struct Variables<'a> {
-    pub tenant: &'a str,
+pub(crate) struct Variables<'a> {
+    pub(crate) tenant: &'a str,
 }
 
 impl ArnPattern {
     /// Compiles `source`, substituting policy variables as literal text.
-    pub fn compile(source: &str, vars: Variables<'_>) -> Result<Self, PatternError> {
+    pub(crate) fn compile(source: &str, vars: Variables<'_>) -> Result<Self, PatternError> {
         let mut atoms = Vec::with_capacity(source.len());
         let bytes = source.as_bytes();
         let mut i = 0;
@@ -77,37 +76,69 @@ impl ArnPattern {
         }
         Ok(Self {
             atoms,
-            source: source.to_owned(),
             resolved: source.replace("${tenant}", vars.tenant),
         })
     }
 
-    /// The pattern as written in the policy.
-    pub fn source(&self) -> &str {
-        &self.source
-    }
-
     /// The pattern with `${tenant}` filled in, for showing to the tenant.
-    pub fn resolved(&self) -> &str {
+    pub(crate) fn resolved(&self) -> &str {
         &self.resolved
     }
 
-    /// The literal text before the first wildcard.
-    pub fn literal_prefix(&self) -> String {
-        let bytes: Vec<u8> = self
-            .atoms
-            .iter()
-            .map_while(|a| match a {
-                Atom::Byte(b) => Some(*b),
-                _ => None,
-            })
-            .collect();
-        // A prefix cut inside a multi-byte character is trimmed to the boundary.
-        match String::from_utf8(bytes) {
-            Ok(s) => s,
-            Err(e) => {
-                let valid = e.utf8_error().valid_up_to();
-                String::from_utf8_lossy(&e.into_bytes()[..valid]).into_owned()
+    /// What every match that starts with `prefix` and continues without
+    /// `forbidden` (a stream name has no `:`) must continue with: for each way
+    /// the pattern can consume `prefix`, the literal text that follows up to
+    /// the next wildcard (or the end). `None` when a wildcard can follow
+    /// `prefix` directly: then a match may continue with anything. Only an
+    /// optimisation for asking CloudWatch narrowly; never a proof.
+    pub(crate) fn literal_continuations(&self, prefix: &str, forbidden: u8) -> Option<Vec<String>> {
+        let n = self.atoms.len();
+        let mut states = vec![false; n + 1];
+        states[0] = true;
+        self.skip_stars(&mut states);
+        for ch in prefix.chars() {
+            let mut buf = [0u8; 4];
+            let bytes = ch.encode_utf8(&mut buf).as_bytes();
+            let mut next = vec![false; n + 1];
+            for i in (0..n).filter(|i| states[*i]) {
+                match self.atoms[i] {
+                    Atom::Star => next[i] = true,
+                    Atom::AnyChar => next[i + 1] = true,
+                    Atom::Byte(_) => {
+                        let end = i + bytes.len();
+                        if end <= n && self.atoms[i..end].iter().zip(bytes).all(|(a, b)| *a == Atom::Byte(*b)) {
+                            next[end] = true;
+                        }
+                    }
+                }
+            }
+            self.skip_stars(&mut next);
+            states = next;
+        }
+        let mut out = Vec::new();
+        // A state whose rest needs the forbidden byte cannot lead to a match.
+        let viable = |i: usize| !self.atoms[i..].contains(&Atom::Byte(forbidden));
+        for i in (0..n).filter(|i| states[*i] && viable(*i)) {
+            let run: Vec<u8> = self.atoms[i..]
+                .iter()
+                .map_while(|a| match a {
+                    Atom::Byte(b) => Some(*b),
+                    _ => None,
+                })
+                .collect();
+            if run.is_empty() {
+                return None; // a wildcard right here
+            }
+            out.push(String::from_utf8(run).ok()?);
+        }
+        Some(out)
+    }
+
+    /// Adds the states reachable by letting a star match nothing.
+    fn skip_stars(&self, states: &mut [bool]) {
+        for i in 0..self.atoms.len() {
+            if states[i] && self.atoms[i] == Atom::Star {
+                states[i + 1] = true;
             }
         }
     }
@@ -115,7 +146,7 @@ impl ArnPattern {
     /// Whether `text` matches the whole pattern. Greedy matching with a single
     /// backtrack point: O(len(pattern) × len(text)) in the worst case, linear in
     /// the common one, and no allocation.
-    pub fn matches(&self, text: &str) -> bool {
+    pub(crate) fn matches(&self, text: &str) -> bool {
         let p = &self.atoms;
         let t = text.as_bytes();
         let (mut pi, mut ti) = (0usize, 0usize);
@@ -160,7 +191,7 @@ impl ArnPattern {
     /// it ends in `*` and what comes before that star matches some prefix of
     /// `prefix` (the star then absorbs the rest). Sound, and exact for a single
     /// pattern.
-    pub fn covers_all_with_prefix(&self, prefix: &str) -> bool {
+    pub(crate) fn covers_all_with_prefix(&self, prefix: &str) -> bool {
         let Some(last_non_star) = self.atoms.iter().rposition(|a| *a != Atom::Star) else {
             // Only stars match everything; the empty pattern only the empty string.
             return !self.atoms.is_empty();
@@ -170,7 +201,6 @@ impl ArnPattern {
         }
         let head = ArnPattern {
             atoms: self.atoms[..=last_non_star].to_vec(),
-            source: String::new(),
             resolved: String::new(),
         };
         prefix
@@ -182,7 +212,8 @@ impl ArnPattern {
 
     /// Whether the pattern matches *some* string that starts with `prefix`
     /// (over-approximated: any continuation counts as possible).
-    pub fn matches_some_with_prefix(&self, prefix: &str) -> bool {
+    #[cfg(test)]
+    pub(crate) fn matches_some_with_prefix(&self, prefix: &str) -> bool {
         self.matches_some_extension(prefix, None)
     }
 
@@ -190,7 +221,7 @@ impl ArnPattern {
     /// continuations that never contain `forbidden` (a stream name never
     /// contains `:`, so a pattern that still needs a literal `:` after the
     /// prefix cannot match).
-    pub fn matches_some_extension(&self, prefix: &str, forbidden: Option<u8>) -> bool {
+    pub(crate) fn matches_some_extension(&self, prefix: &str, forbidden: Option<u8>) -> bool {
         let n = self.atoms.len();
         // NFA states: positions in `atoms`; a star may be skipped (epsilon).
         let closure = |states: &mut Vec<bool>| {
@@ -308,13 +339,15 @@ mod tests {
     }
 
     #[test]
-    fn literal_prefix_stops_at_first_wildcard() {
-        assert_eq!(
-            pat("arn:x:log-group:/app/acme-*").literal_prefix(),
-            "arn:x:log-group:/app/acme-"
-        );
-        assert_eq!(pat("ab?c").literal_prefix(), "ab");
-        assert_eq!(pat("${tenant}/x").literal_prefix(), "acme/x");
+    fn literal_continuations_follow_the_prefix_to_the_next_wildcard() {
+        let cont = |p: &str, prefix: &str| pat(p).literal_continuations(prefix, b':');
+        let v = |items: &[&str]| Some(items.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(cont("arn:*:g:/a:s:web-*", "arn:x:g:/a:s:"), v(&["web-"]));
+        assert_eq!(cont("arn:*:g:/a:s:${tenant}/*", "arn:r:g:/a:s:"), v(&["acme/"]));
+        assert_eq!(cont("arn:*:g:/a:*", "arn:r:g:/a:s:"), None);
+        assert_eq!(cont("arn:*:g:/a:s:we?-*", "arn:r:g:/a:s:"), v(&["we"]));
+        assert_eq!(cont("arn:*:g:/a:s:exact", "arn:r:g:/a:s:"), v(&["exact"]));
+        assert_eq!(cont("arn:*:g:/b:s:x*", "arn:r:g:/a:s:"), v(&[]));
     }
 
     #[test]

@@ -16,12 +16,12 @@ mod template;
 
 use serde::Serialize;
 
-pub use document::{POLICY_VERSION, PolicyDocument, PolicyError};
-pub use evaluate::{CompiledPolicy, Grant, MatchedStatement};
+pub(crate) use document::{PolicyDocument, PolicyError};
+pub(crate) use evaluate::{CompiledPolicy, Grant, MatchedStatement};
 pub(crate) use strict_json::{DuplicateKey, StrictJson};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Effect {
+pub(crate) enum Effect {
     Allow,
     Deny,
 }
@@ -29,7 +29,7 @@ pub enum Effect {
 /// The outcome of evaluating a request against a policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Decision {
+pub(crate) enum Decision {
     /// An Allow statement matched and no Deny did.
     Allowed,
     /// A Deny statement matched.
@@ -39,7 +39,7 @@ pub enum Decision {
 }
 
 impl Decision {
-    pub fn is_allowed(self) -> bool {
+    pub(crate) fn is_allowed(self) -> bool {
         self == Decision::Allowed
     }
 }

@@ -9,18 +9,18 @@ use crate::error::ApiError;
 
 /// The outcome of an access check.
 #[derive(Debug, Clone)]
-pub struct Verdict {
+pub(crate) struct Verdict {
     /// What was decided on (an ARN, an ARN prefix with `*`, a query id).
-    pub resource: String,
-    pub decision: Decision,
+    pub(crate) resource: String,
+    pub(crate) decision: Decision,
     /// The credential's scope refused, before the policy was asked.
-    pub by_key_scope: bool,
+    pub(crate) by_key_scope: bool,
     /// The refusal a client sees, when not allowed.
     denial: Option<String>,
 }
 
 impl Verdict {
-    pub fn allowed(resource: String) -> Self {
+    pub(crate) fn allowed(resource: String) -> Self {
         Self {
             resource,
             decision: Decision::Allowed,
@@ -29,12 +29,12 @@ impl Verdict {
         }
     }
 
-    pub fn is_allowed(&self) -> bool {
+    pub(crate) fn is_allowed(&self) -> bool {
         self.decision.is_allowed()
     }
 
     /// `Ok` when allowed, else the 403 to answer.
-    pub fn require(&self) -> Result<(), ApiError> {
+    pub(crate) fn require(&self) -> Result<(), ApiError> {
         match &self.denial {
             None if self.is_allowed() => Ok(()),
             denial => Err(ApiError::access_denied(
@@ -44,7 +44,7 @@ impl Verdict {
     }
 
     /// The same verdict, recorded against `resource` instead.
-    pub fn on(mut self, resource: String) -> Self {
+    pub(crate) fn on(mut self, resource: String) -> Self {
         self.resource = resource;
         self
     }
@@ -70,7 +70,7 @@ fn key_scope(principal: &Principal, action: Action, resource: &str) -> Option<Ve
 }
 
 /// `action` on one resource (a stream, a group).
-pub fn one(principal: &Principal, action: Action, resource: String) -> Verdict {
+pub(crate) fn one(principal: &Principal, action: Action, resource: String) -> Verdict {
     if let Some(refused) = key_scope(principal, action, &resource) {
         return refused;
     }
@@ -90,7 +90,7 @@ pub fn one(principal: &Principal, action: Action, resource: String) -> Verdict {
 /// or a stream-name prefix): only a proof from the policy allows it (see
 /// `CompiledPolicy::authorize_stream_prefix`). `what` names the set for the
 /// refusal text.
-pub fn every_stream(principal: &Principal, action: Action, prefix: &str, what: &str) -> Verdict {
+pub(crate) fn every_stream(principal: &Principal, action: Action, prefix: &str, what: &str) -> Verdict {
     let resource = format!("{prefix}*");
     if let Some(refused) = key_scope(principal, action, &resource) {
         return refused;
@@ -111,7 +111,7 @@ pub fn every_stream(principal: &Principal, action: Action, prefix: &str, what: &
 /// upstream call when a Deny covers them all (or the group), or when no Allow
 /// could match any of them; otherwise allowed, and each listed item is then
 /// authorized on its own.
-pub fn listing(principal: &Principal, action: Action, prefix: &str, what: &str) -> Verdict {
+pub(crate) fn listing(principal: &Principal, action: Action, prefix: &str, what: &str) -> Verdict {
     let resource = format!("{prefix}*");
     if let Some(refused) = key_scope(principal, action, &resource) {
         return refused;
@@ -131,7 +131,7 @@ pub fn listing(principal: &Principal, action: Action, prefix: &str, what: &str) 
 
 /// Several checks that must all pass: the first refusal, or an allow recorded
 /// against `resource`.
-pub fn all(verdicts: impl IntoIterator<Item = Verdict>, resource: String) -> Verdict {
+pub(crate) fn all(verdicts: impl IntoIterator<Item = Verdict>, resource: String) -> Verdict {
     for verdict in verdicts {
         if !verdict.is_allowed() {
             return verdict;
@@ -142,12 +142,12 @@ pub fn all(verdicts: impl IntoIterator<Item = Verdict>, resource: String) -> Ver
 
 /// A listing whose every item is authorized on its own: only the
 /// credential's scope can refuse it up front.
-pub fn per_item(principal: &Principal, action: Action, resource: String) -> Verdict {
+pub(crate) fn per_item(principal: &Principal, action: Action, resource: String) -> Verdict {
     key_scope(principal, action, &resource).unwrap_or_else(|| Verdict::allowed(resource))
 }
 
 /// A refusal that is not about a resource ARN (no `action` granted anywhere).
-pub fn refuse(principal: &Principal, action: Action, resource: String, message: String) -> Verdict {
+pub(crate) fn refuse(principal: &Principal, action: Action, resource: String, message: String) -> Verdict {
     key_scope(principal, action, &resource)
         .unwrap_or_else(|| Verdict::denied(resource, Decision::ImplicitDeny, message))
 }

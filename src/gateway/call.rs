@@ -13,15 +13,16 @@ use crate::error::ApiError;
 
 /// An authenticated request: who asks, under which request id, since when.
 #[derive(Debug, Clone)]
-pub struct Call {
-    pub principal: Principal,
-    pub request_id: Option<String>,
+pub(crate) struct Call {
+    pub(crate) principal: Principal,
+    pub(crate) request_id: Option<String>,
     started: Instant,
 }
 
 impl Call {
-    /// For tests and internal callers that authenticated by other means.
-    pub fn new(principal: Principal, request_id: Option<String>) -> Self {
+    /// A call by a principal authenticated by other means (unit tests).
+    #[cfg(test)]
+    pub(crate) fn new(principal: Principal, request_id: Option<String>) -> Self {
         Self {
             principal,
             request_id,
@@ -29,14 +30,14 @@ impl Call {
         }
     }
 
-    pub fn tenant_id(&self) -> &str {
+    pub(crate) fn tenant_id(&self) -> &str {
         self.principal.tenant.id.as_str()
     }
 }
 
 /// What an operation concluded: the access verdict (none when the request was
 /// invalid before anything could be decided) and the outcome.
-pub struct Decided<T> {
+pub(crate) struct Decided<T> {
     pub(crate) verdict: Option<Verdict>,
     pub(crate) result: Result<T, ApiError>,
 }
@@ -62,7 +63,7 @@ impl Gateway {
     /// Authenticates and admits a customer request. Every refusal is logged
     /// and audited with the reason; `target` names what was asked (a path,
     /// an operation) for that record.
-    pub async fn authenticate(
+    pub(crate) async fn authenticate(
         &self,
         presented: Result<Presented<'_>, AuthError>,
         request_id: Option<String>,

@@ -12,20 +12,20 @@ const ACTION: Action = Action::GetLogEvents;
 
 /// A validated GetLogEvents request. `next_token` is the client's sealed token.
 #[derive(Debug, Clone)]
-pub struct GetLogEvents {
-    pub group: LogGroupName,
-    pub stream: LogStreamName,
-    pub start_time: Option<i64>,
-    pub end_time: Option<i64>,
-    pub limit: Option<i32>,
-    pub next_token: Option<String>,
-    pub start_from_head: Option<bool>,
+pub(crate) struct GetLogEvents {
+    pub(crate) group: LogGroupName,
+    pub(crate) stream: LogStreamName,
+    pub(crate) start_time: Option<i64>,
+    pub(crate) end_time: Option<i64>,
+    pub(crate) limit: Option<i32>,
+    pub(crate) next_token: Option<String>,
+    pub(crate) start_from_head: Option<bool>,
 }
 
 impl Gateway {
     /// Requires `logs:GetLogEvents` on the stream's ARN. Both paging tokens
     /// of the reply are sealed to the caller and the stream.
-    pub async fn get_log_events(
+    pub(crate) async fn get_log_events(
         &self,
         call: &Call,
         input: Parsed<GetLogEvents>,

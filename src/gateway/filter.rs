@@ -20,15 +20,15 @@ const ACTION: Action = Action::FilterLogEvents;
 /// What a group-wide read selects: the group, its streams, the pattern.
 /// Shared by FilterLogEvents and the group tail.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selection {
-    pub group: LogGroupName,
-    pub streams: StreamSelection,
-    pub filter_pattern: Option<String>,
+pub(crate) struct Selection {
+    pub(crate) group: LogGroupName,
+    pub(crate) streams: StreamSelection,
+    pub(crate) filter_pattern: Option<String>,
 }
 
 impl Selection {
     /// Authorizes everything the selection can read, for `action`.
-    pub fn authorize(&self, scope: &ResourceScope, principal: &Principal, action: Action) -> Verdict {
+    pub(crate) fn authorize(&self, scope: &ResourceScope, principal: &Principal, action: Action) -> Verdict {
         let group = &self.group;
         match &self.streams {
             StreamSelection::Named(names) => access::all(
@@ -54,7 +54,13 @@ impl Selection {
 
     /// Whether an event CloudWatch returned may be shown: its stream is in
     /// the selection and permitted by the policy.
-    pub fn shows(&self, scope: &ResourceScope, principal: &Principal, action: Action, stream: Option<&str>) -> bool {
+    pub(crate) fn shows(
+        &self,
+        scope: &ResourceScope,
+        principal: &Principal,
+        action: Action,
+        stream: Option<&str>,
+    ) -> bool {
         let Some(stream) = stream else { return false };
         let selected = match &self.streams {
             StreamSelection::All => true,
@@ -86,17 +92,17 @@ impl Selection {
 
 /// A validated FilterLogEvents request.
 #[derive(Debug, Clone)]
-pub struct FilterLogEvents {
-    pub selection: Selection,
-    pub start_time: Option<i64>,
-    pub end_time: Option<i64>,
-    pub limit: Option<i32>,
+pub(crate) struct FilterLogEvents {
+    pub(crate) selection: Selection,
+    pub(crate) start_time: Option<i64>,
+    pub(crate) end_time: Option<i64>,
+    pub(crate) limit: Option<i32>,
     /// The client's sealed token.
-    pub next_token: Option<String>,
+    pub(crate) next_token: Option<String>,
 }
 
 impl Gateway {
-    pub async fn filter_log_events(
+    pub(crate) async fn filter_log_events(
         &self,
         call: &Call,
         input: Parsed<FilterLogEvents>,

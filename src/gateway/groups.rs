@@ -22,25 +22,25 @@ const UPSTREAM_PAGE: i32 = 50;
 
 /// A validated DescribeLogGroups request.
 #[derive(Debug, Clone)]
-pub struct DescribeLogGroups {
+pub(crate) struct DescribeLogGroups {
     /// Only groups whose name starts with this (itself a valid group name).
-    pub prefix: Option<String>,
+    pub(crate) prefix: Option<String>,
     /// 1-50.
-    pub limit: usize,
-    pub next_token: Option<String>,
+    pub(crate) limit: usize,
+    pub(crate) next_token: Option<String>,
 }
 
 /// A page of visible groups.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LogGroups {
-    pub groups: Vec<LogGroupInfo>,
-    pub next_token: Option<String>,
+pub(crate) struct LogGroups {
+    pub(crate) groups: Vec<LogGroupInfo>,
+    pub(crate) next_token: Option<String>,
 }
 
 /// Whether the caller may see group `name`: the policy allows the action on
 /// the group itself, or may allow it on some of its streams, and does not
 /// deny it on the group.
-pub fn group_visible(scope: &ResourceScope, principal: &Principal, action: Action, name: &str) -> bool {
+pub(crate) fn group_visible(scope: &ResourceScope, principal: &Principal, action: Action, name: &str) -> bool {
     let Ok(group) = LogGroupName::parse(name) else {
         return false;
     };
@@ -54,32 +54,8 @@ pub fn group_visible(scope: &ResourceScope, principal: &Principal, action: Actio
         || (on_group != Decision::ExplicitDeny && policy.may_allow_some_stream(action, &streams))
 }
 
-/// The upstream prefixes to ask for: the policy's, narrowed by the caller's.
-fn plan(policy_prefixes: Option<Vec<String>>, wanted: Option<&str>) -> Vec<Option<String>> {
-    match (policy_prefixes, wanted) {
-        (None, w) => vec![w.map(str::to_owned)],
-        (Some(prefixes), None) => prefixes.into_iter().map(|p| (!p.is_empty()).then_some(p)).collect(),
-        (Some(prefixes), Some(w)) => {
-            let mut out: Vec<Option<String>> = Vec::new();
-            for p in prefixes {
-                let narrowed = if w.starts_with(p.as_str()) {
-                    w.to_owned()
-                } else if p.starts_with(w) {
-                    p
-                } else {
-                    continue;
-                };
-                if !out.contains(&Some(narrowed.clone())) {
-                    out.push(Some(narrowed));
-                }
-            }
-            out
-        }
-    }
-}
-
 impl Gateway {
-    pub async fn describe_log_groups(
+    pub(crate) async fn describe_log_groups(
         &self,
         call: &Call,
         input: Parsed<DescribeLogGroups>,
@@ -89,7 +65,7 @@ impl Gateway {
             Ok(input) => {
                 let wanted = input.prefix.as_deref();
                 let resource = format!("{}log-group:{}*", self.scope.prefix(), wanted.unwrap_or(""));
-                let prefixes = plan(call.principal.tenant.policy.allowed_group_prefixes(ACTION), wanted);
+                let prefixes = pager::narrow(call.principal.tenant.policy.allowed_group_prefixes(ACTION), wanted);
                 let verdict = if prefixes.is_empty() {
                     let message = format!(
                         "the policy of tenant {} does not allow {ACTION} on any log group{}",
@@ -135,23 +111,5 @@ impl Gateway {
         let (groups, next) = pager::page(&prefixes, cursor, input.limit, fetch, visible).await?;
         let next_token = next.and_then(|c| self.wrap_token(call, ACTION, &binding, Some(&c.encode())));
         Ok(LogGroups { groups, next_token })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::plan;
-
-    #[test]
-    fn plans_the_narrowest_prefixes() {
-        let p = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-        let s = |v: &str| Some(v.to_owned());
-        assert_eq!(plan(None, None), vec![None]);
-        assert_eq!(plan(None, Some("/x")), vec![s("/x")]);
-        assert_eq!(plan(p(&["/acme/", "shared"]), None), vec![s("/acme/"), s("shared")]);
-        assert_eq!(plan(p(&["/acme/"]), Some("/acme/app")), vec![s("/acme/app")]);
-        assert_eq!(plan(p(&["/acme/app"]), Some("/ac")), vec![s("/acme/app")]);
-        assert_eq!(plan(p(&["/acme/"]), Some("/other")), Vec::<Option<String>>::new());
-        assert_eq!(plan(p(&[""]), None), vec![None]);
     }
 }

@@ -11,25 +11,25 @@ use std::future::Future;
 use crate::error::ApiError;
 
 /// Upstream calls one request may make while filling a page.
-pub const MAX_UPSTREAM_CALLS: usize = 5;
+pub(crate) const MAX_UPSTREAM_CALLS: usize = 5;
 
 /// Where a listing stands: which upstream query (one per narrowed prefix),
 /// the upstream token that fetches the current page, and how many items of
 /// that page were already walked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Cursor {
-    pub query: usize,
-    pub token: Option<String>,
-    pub skip: usize,
+pub(crate) struct Cursor {
+    pub(crate) query: usize,
+    pub(crate) token: Option<String>,
+    pub(crate) skip: usize,
 }
 
 impl Cursor {
     /// `query:skip:token`, the inner text of a sealed paging token.
-    pub fn encode(&self) -> String {
+    pub(crate) fn encode(&self) -> String {
         format!("{}:{}:{}", self.query, self.skip, self.token.as_deref().unwrap_or(""))
     }
 
-    pub fn decode(inner: &str) -> Result<Self, ApiError> {
+    pub(crate) fn decode(inner: &str) -> Result<Self, ApiError> {
         let malformed = || ApiError::invalid_param("nextToken", "malformed");
         let mut parts = inner.splitn(3, ':');
         let query = parts.next().and_then(|q| q.parse().ok()).ok_or_else(malformed)?;
@@ -45,7 +45,7 @@ impl Cursor {
 
 /// Walks `queries` from `cursor`, collecting up to `limit` items `visible`
 /// accepts; `fetch(query, token)` returns one upstream page and its next token.
-pub async fn page<Q, T, F, Fut>(
+pub(crate) async fn page<Q, T, F, Fut>(
     queries: &[Q],
     mut cursor: Cursor,
     limit: usize,
@@ -89,9 +89,47 @@ where
     Ok((out, more.then_some(cursor)))
 }
 
+/// The upstream prefixes to ask for: the policy's (`None`: unconstrained),
+/// narrowed by the caller's. Empty when they cannot meet.
+pub fn narrow(policy_prefixes: Option<Vec<String>>, wanted: Option<&str>) -> Vec<Option<String>> {
+    match (policy_prefixes, wanted) {
+        (None, w) => vec![w.map(str::to_owned)],
+        (Some(prefixes), None) => prefixes.into_iter().map(|p| (!p.is_empty()).then_some(p)).collect(),
+        (Some(prefixes), Some(w)) => {
+            let mut out: Vec<Option<String>> = Vec::new();
+            for p in prefixes {
+                let narrowed = if w.starts_with(p.as_str()) {
+                    w.to_owned()
+                } else if p.starts_with(w) {
+                    p
+                } else {
+                    continue;
+                };
+                if !out.contains(&Some(narrowed.clone())) {
+                    out.push(Some(narrowed));
+                }
+            }
+            out
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plans_the_narrowest_prefixes() {
+        let p = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let s = |v: &str| Some(v.to_owned());
+        assert_eq!(narrow(None, None), vec![None]);
+        assert_eq!(narrow(None, Some("/x")), vec![s("/x")]);
+        assert_eq!(narrow(p(&["/acme/", "shared"]), None), vec![s("/acme/"), s("shared")]);
+        assert_eq!(narrow(p(&["/acme/"]), Some("/acme/app")), vec![s("/acme/app")]);
+        assert_eq!(narrow(p(&["/acme/app"]), Some("/ac")), vec![s("/acme/app")]);
+        assert_eq!(narrow(p(&["/acme/"]), Some("/other")), Vec::<Option<String>>::new());
+        assert_eq!(narrow(p(&[""]), None), vec![None]);
+    }
 
     /// Pages of `per_page` items of `data` per query; the token is the offset.
     async fn run(data: &[&[i32]], per_page: usize, limit: usize, visible: fn(&i32) -> bool) -> Vec<Vec<i32>> {

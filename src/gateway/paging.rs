@@ -17,16 +17,16 @@ const VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.'
 
 /// What a token is bound to: `resource?name=value&…`, canonical.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Binding(String);
+pub(crate) struct Binding(String);
 
 impl Binding {
-    pub fn new(resource: &str) -> Self {
+    pub(crate) fn new(resource: &str) -> Self {
         Self(resource.to_owned())
     }
 
     /// Adds a parameter; an absent one is written as its bare name, so that
     /// absent and empty never bind alike.
-    pub fn param(mut self, name: &str, value: Option<&str>) -> Self {
+    pub(crate) fn param(mut self, name: &str, value: Option<&str>) -> Self {
         self.0.push(if self.0.contains('?') { '&' } else { '?' });
         self.0.push_str(name);
         if let Some(v) = value {
@@ -36,7 +36,7 @@ impl Binding {
         self
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }

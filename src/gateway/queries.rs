@@ -22,7 +22,7 @@ use crate::error::ApiError;
 use crate::upstream::{QueryResults, StartQueryRequest};
 
 /// Who owns which query, kept outside the process (Postgres in production).
-pub trait QueryLedger: Send + Sync + 'static {
+pub(crate) trait QueryLedger: Send + Sync + 'static {
     /// Reserves one of the tenant's `cap` running-query slots for a query
     /// about to start; answers 429 when all are taken. Commits before
     /// returning: nothing stays locked.
@@ -43,27 +43,27 @@ pub trait QueryLedger: Send + Sync + 'static {
 
 /// A slot being taken for a query about to start.
 #[derive(Debug, Clone)]
-pub struct Reservation {
+pub(crate) struct Reservation {
     /// A placeholder id, never a CloudWatch query id (those are UUIDs).
-    pub id: String,
-    pub tenant: TenantId,
-    pub log_groups: Vec<String>,
-    pub started_by: String,
+    pub(crate) id: String,
+    pub(crate) tenant: TenantId,
+    pub(crate) log_groups: Vec<String>,
+    pub(crate) started_by: String,
     /// Running queries the tenant may have.
-    pub cap: i64,
+    pub(crate) cap: i64,
 }
 
 /// A query as the ledger knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OwnedQuery {
-    pub log_groups: Vec<String>,
-    pub finished: bool,
+pub(crate) struct OwnedQuery {
+    pub(crate) log_groups: Vec<String>,
+    pub(crate) finished: bool,
 }
 
 /// Query starts in progress per tenant on this instance: a tenant's burst is
 /// refused here, before it can queue on the database pool.
 #[derive(Debug, Default)]
-pub struct StartGate {
+pub(crate) struct StartGate {
     starting: Mutex<HashMap<String, i64>>,
 }
 
@@ -105,27 +105,27 @@ impl Drop for GateSlot<'_> {
 
 /// A validated StartQuery request.
 #[derive(Debug, Clone)]
-pub struct StartQuery {
+pub(crate) struct StartQuery {
     /// 1-50 groups.
-    pub groups: Vec<LogGroupName>,
+    pub(crate) groups: Vec<LogGroupName>,
     /// Passed `domain::insights::check_query`.
-    pub query_string: String,
+    pub(crate) query_string: String,
     /// Epoch seconds.
-    pub start_time: i64,
-    pub end_time: i64,
-    pub limit: Option<i32>,
+    pub(crate) start_time: i64,
+    pub(crate) end_time: i64,
+    pub(crate) limit: Option<i32>,
 }
 
 /// What StopQuery did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stopped {
+pub(crate) struct Stopped {
     /// Whether a running query was stopped (false: it had finished).
-    pub stopped: bool,
+    pub(crate) stopped: bool,
 }
 
 impl Gateway {
     /// Requires StartQuery on every stream of every group; returns the query id.
-    pub async fn start_query(&self, call: &Call, input: Parsed<StartQuery>) -> Result<String, ApiError> {
+    pub(crate) async fn start_query(&self, call: &Call, input: Parsed<StartQuery>) -> Result<String, ApiError> {
         let decided = match input {
             Err(e) => Decided::invalid(e),
             Ok(input) => {
@@ -142,7 +142,7 @@ impl Gateway {
     }
 
     /// Status and results of the caller's own query.
-    pub async fn get_query_results(
+    pub(crate) async fn get_query_results(
         &self,
         call: &Call,
         query_id: Parsed<String>,
@@ -163,7 +163,11 @@ impl Gateway {
     }
 
     /// Stops the caller's own query (a finished one is left alone).
-    pub async fn stop_query(&self, call: &Call, query_id: Parsed<String>) -> Result<(String, Stopped), ApiError> {
+    pub(crate) async fn stop_query(
+        &self,
+        call: &Call,
+        query_id: Parsed<String>,
+    ) -> Result<(String, Stopped), ApiError> {
         let action = Action::StopQuery;
         let about = query_id.as_ref().ok().map(|id| format!("query/{id}"));
         let decided = match query_id {

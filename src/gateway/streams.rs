@@ -18,26 +18,26 @@ const UPSTREAM_PAGE: i32 = 50;
 
 /// A validated DescribeLogStreams request.
 #[derive(Debug, Clone)]
-pub struct DescribeLogStreams {
-    pub group: LogGroupName,
+pub(crate) struct DescribeLogStreams {
+    pub(crate) group: LogGroupName,
     /// A stream-name prefix (itself a valid stream name).
-    pub prefix: Option<LogStreamName>,
-    pub order_by: Option<StreamOrder>,
-    pub descending: Option<bool>,
+    pub(crate) prefix: Option<LogStreamName>,
+    pub(crate) order_by: Option<StreamOrder>,
+    pub(crate) descending: Option<bool>,
     /// 1-50.
-    pub limit: usize,
-    pub next_token: Option<String>,
+    pub(crate) limit: usize,
+    pub(crate) next_token: Option<String>,
 }
 
 /// A page of visible streams.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LogStreams {
-    pub streams: Vec<LogStreamInfo>,
-    pub next_token: Option<String>,
+pub(crate) struct LogStreams {
+    pub(crate) streams: Vec<LogStreamInfo>,
+    pub(crate) next_token: Option<String>,
 }
 
 impl Gateway {
-    pub async fn describe_log_streams(
+    pub(crate) async fn describe_log_streams(
         &self,
         call: &Call,
         input: Parsed<DescribeLogStreams>,
@@ -77,7 +77,20 @@ impl Gateway {
             Some(inner) => Cursor::decode(&inner)?,
             None => Cursor::default(),
         };
-        let prefixes = [input.prefix.as_ref().map(|p| p.as_str().to_owned())];
+        // Ask CloudWatch only for the stream prefixes the policy can allow
+        // (CloudWatch cannot combine a prefix with LastEventTime order).
+        let wanted = input.prefix.as_ref().map(LogStreamName::as_str);
+        let mut prefixes = match input.order_by {
+            Some(StreamOrder::LastEventTime) => vec![None],
+            _ => {
+                let reach = self.scope.streams_prefix(group, "");
+                let policy = &call.principal.tenant.policy;
+                pager::narrow(policy.allowed_stream_prefixes(ACTION, &reach), wanted)
+            }
+        };
+        if input.descending == Some(true) {
+            prefixes.reverse();
+        }
         let fetch = |prefix: &Option<String>, next_token: Option<String>| {
             let request = DescribeLogStreamsRequest {
                 group: group.clone(),

@@ -29,21 +29,21 @@ const CATCH_UP_LIMIT: i32 = 1000;
 
 /// What to follow, validated.
 #[derive(Debug, Clone)]
-pub enum TailTarget {
+pub(crate) enum TailTarget {
     Stream { group: LogGroupName, stream: LogStreamName },
     Group(Selection),
 }
 
 /// A tail to open; `last_event_id` resumes after that event (SSE `Last-Event-ID`).
 #[derive(Debug, Clone)]
-pub struct OpenTail {
-    pub target: TailTarget,
-    pub last_event_id: Option<String>,
+pub(crate) struct OpenTail {
+    pub(crate) target: TailTarget,
+    pub(crate) last_event_id: Option<String>,
 }
 
 /// One piece of an open tail, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TailChunk {
+pub(crate) enum TailChunk {
     /// The session opened; the client should retry after this many ms.
     Opened {
         retry_ms: u32,
@@ -69,7 +69,11 @@ enum Scope {
 
 impl Gateway {
     /// Opens a tail, or refuses it like the read it repeats.
-    pub async fn open_tail(self: &Arc<Self>, call: &Call, input: Parsed<OpenTail>) -> Result<TailSession, ApiError> {
+    pub(crate) async fn open_tail(
+        self: &Arc<Self>,
+        call: &Call,
+        input: Parsed<OpenTail>,
+    ) -> Result<TailSession, ApiError> {
         let action = match input.as_ref().map(|i| &i.target) {
             Ok(TailTarget::Group(_)) => Action::FilterLogEvents,
             _ => Action::GetLogEvents,
@@ -311,7 +315,7 @@ fn resume_point(raw: &str) -> Option<(i64, &str)> {
 }
 
 /// One open tail: pull [`TailChunk`]s with [`next`](Self::next) until `None`.
-pub struct TailSession {
+pub(crate) struct TailSession {
     gateway: Arc<Gateway>,
     call: Call,
     action: Action,
@@ -333,7 +337,7 @@ pub struct TailSession {
 
 impl TailSession {
     /// The next chunk; `None` once the session has ended.
-    pub async fn next(&mut self) -> Option<TailChunk> {
+    pub(crate) async fn next(&mut self) -> Option<TailChunk> {
         if self.ended {
             return None;
         }

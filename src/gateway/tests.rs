@@ -86,7 +86,7 @@ impl LogsUpstream for Stub {
         &self,
         r: DescribeLogStreamsRequest,
     ) -> BoxFuture<'_, UpstreamResult<DescribeLogStreamsResponse>> {
-        self.note(format!("DescribeLogStreams {}", r.group));
+        self.note(format!("DescribeLogStreams {} {:?}", r.group, r.prefix));
         Box::pin(async {
             Ok(DescribeLogStreamsResponse {
                 streams: vec![],
@@ -179,12 +179,10 @@ impl World {
             name: "Acme".into(),
             active: true,
             policy: document.compile("acme").unwrap(),
-            policy_version: Some(1),
             rate_limit: None,
         };
         let key = KeyEntry {
             id: "k".into(),
-            kind: KeyKind::Tenant,
             tenant: Some(tenant.id.clone()),
             name: "key".into(),
             hash: HashedSecret::of("secret"),
@@ -481,4 +479,39 @@ async fn a_query_start_takes_a_slot_and_the_cap_refuses_before_upstream() {
     w.gateway.stop_query(&call, Ok("q-1".into())).await.unwrap();
     w.gateway.start_query(&call, Ok(start())).await.unwrap();
     assert_eq!(w.stub.calls().len(), 3);
+}
+
+#[tokio::test]
+async fn a_stream_listing_asks_cloudwatch_only_for_the_prefixes_the_policy_allows() {
+    let mut w = World::new(
+        json!([
+            {"Effect": "Allow", "Action": "logs:DescribeLogStreams",
+             "Resource": "arn:aws:logs:*:*:log-group:/shared:log-stream:${tenant}/*"},
+            allow(&["logs:DescribeLogStreams"], "log-group:/shared:log-stream:common-*")
+        ]),
+        None,
+    );
+    let call = w.call(false);
+    let input = |prefix: Option<&str>| super::streams::DescribeLogStreams {
+        group: LogGroupName::parse("/shared").unwrap(),
+        prefix: prefix.map(|p| LogStreamName::parse(p).unwrap()),
+        order_by: None,
+        descending: None,
+        limit: 50,
+        next_token: None,
+    };
+    w.gateway.describe_log_streams(&call, Ok(input(None))).await.unwrap();
+    w.gateway
+        .describe_log_streams(&call, Ok(input(Some("acme/web"))))
+        .await
+        .unwrap();
+    assert_eq!(
+        w.stub.calls(),
+        [
+            "DescribeLogStreams /shared Some(\"acme/\")",
+            "DescribeLogStreams /shared Some(\"common-\")",
+            "DescribeLogStreams /shared Some(\"acme/web\")",
+        ]
+    );
+    assert_eq!(w.audited().reason, "allowed");
 }

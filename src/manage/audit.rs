@@ -8,19 +8,19 @@ use serde::Serialize;
 use super::ManageError;
 use crate::db::audit::{self, AuditFilter, AuditRow};
 
-pub const MAX_PAGE: i64 = 500;
+pub(crate) const MAX_PAGE: i64 = 500;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AuditPage {
-    pub items: Vec<AuditRow>,
+pub(crate) struct AuditPage {
+    pub(crate) items: Vec<AuditRow>,
     /// Pass as `after` to get the next (older) page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<i64>,
+    pub(crate) next_cursor: Option<i64>,
 }
 
 /// Newest first; `filter.after` is the cursor of the previous page.
-pub async fn query(pool: &sqlx::PgPool, filter: &AuditFilter) -> Result<AuditPage, ManageError> {
+pub(crate) async fn query(pool: &sqlx::PgPool, filter: &AuditFilter) -> Result<AuditPage, ManageError> {
     let limit = filter.limit.clamp(1, MAX_PAGE);
     let items = audit::query(pool, filter, limit).await?;
     let next_cursor = (items.len() as i64 == limit)
@@ -44,7 +44,7 @@ pub async fn prune(pool: &sqlx::PgPool, retention: Duration) -> Result<u64, Mana
 }
 
 /// Prunes once an hour until the task is dropped.
-pub async fn keep_pruning(pool: sqlx::PgPool, retention: Duration) {
+pub(crate) async fn keep_pruning(pool: sqlx::PgPool, retention: Duration) {
     let mut ticker = tokio::time::interval(Duration::from_secs(3600));
     loop {
         ticker.tick().await;

@@ -14,14 +14,14 @@ use crate::domain::{Action, TenantId};
 /// The one response that shows a key.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CreatedKey {
-    pub id: String,
-    pub name: String,
-    pub key: String,
+pub(crate) struct CreatedKey {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) key: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub actions: Option<Vec<String>>,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
+    pub(crate) actions: Option<Vec<String>>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
 }
 
 impl std::fmt::Debug for CreatedKey {
@@ -32,11 +32,11 @@ impl std::fmt::Debug for CreatedKey {
     }
 }
 
-pub struct NewKeyRequest<'a> {
-    pub name: &'a str,
-    pub expires_at: Option<DateTime<Utc>>,
+pub(crate) struct NewKeyRequest<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
     /// Tenant keys only: IAM action names the key is narrowed to.
-    pub actions: Option<&'a [String]>,
+    pub(crate) actions: Option<&'a [String]>,
 }
 
 fn check_expiry(expires_at: Option<DateTime<Utc>>) -> Result<(), ManageError> {
@@ -73,7 +73,7 @@ fn check_actions(actions: &[String]) -> Result<Vec<String>, ManageError> {
     Ok(out)
 }
 
-pub async fn create_tenant_key(
+pub(crate) async fn create_tenant_key(
     pool: &sqlx::PgPool,
     actor: &Actor,
     tenant: &TenantId,
@@ -121,14 +121,14 @@ pub async fn create_tenant_key(
     })
 }
 
-pub async fn list_tenant_keys(pool: &sqlx::PgPool, tenant: &TenantId) -> Result<Vec<KeyInfo>, ManageError> {
+pub(crate) async fn list_tenant_keys(pool: &sqlx::PgPool, tenant: &TenantId) -> Result<Vec<KeyInfo>, ManageError> {
     if tenants::find(pool, tenant).await?.is_none() {
         return Err(ManageError::NotFound(format!("no tenant {tenant}")));
     }
     Ok(api_keys::list_tenant_keys(pool, tenant).await?)
 }
 
-pub async fn revoke_tenant_key(
+pub(crate) async fn revoke_tenant_key(
     pool: &sqlx::PgPool,
     actor: &Actor,
     tenant: &TenantId,
@@ -152,7 +152,7 @@ pub async fn revoke_tenant_key(
     Ok(info)
 }
 
-pub async fn create_admin_key(
+pub(crate) async fn create_admin_key(
     pool: &sqlx::PgPool,
     actor: &Actor,
     request: NewKeyRequest<'_>,
@@ -197,11 +197,11 @@ pub async fn create_admin_key(
     })
 }
 
-pub async fn list_admin_keys(pool: &sqlx::PgPool) -> Result<Vec<KeyInfo>, ManageError> {
+pub(crate) async fn list_admin_keys(pool: &sqlx::PgPool) -> Result<Vec<KeyInfo>, ManageError> {
     Ok(api_keys::list_admin_keys(pool).await?)
 }
 
-pub async fn revoke_admin_key(pool: &sqlx::PgPool, actor: &Actor, id: &str) -> Result<KeyInfo, ManageError> {
+pub(crate) async fn revoke_admin_key(pool: &sqlx::PgPool, actor: &Actor, id: &str) -> Result<KeyInfo, ManageError> {
     let mut tx = pool.begin().await.map_err(DbError::from)?;
     let info = api_keys::revoke_admin_key(&mut *tx, id)
         .await?

@@ -10,13 +10,13 @@ use crate::db::{DbError, tenants};
 use crate::domain::policy::MatchedStatement;
 use crate::domain::{Action, CompiledPolicy, Decision, PolicyDocument, TenantId};
 
-pub async fn current(pool: &sqlx::PgPool, id: &TenantId) -> Result<StoredPolicy, ManageError> {
+pub(crate) async fn current(pool: &sqlx::PgPool, id: &TenantId) -> Result<StoredPolicy, ManageError> {
     policies::current(pool, id)
         .await?
         .ok_or_else(|| ManageError::NotFound(format!("tenant {id} has no policy (or does not exist)")))
 }
 
-pub async fn versions(pool: &sqlx::PgPool, id: &TenantId) -> Result<Vec<StoredPolicy>, ManageError> {
+pub(crate) async fn versions(pool: &sqlx::PgPool, id: &TenantId) -> Result<Vec<StoredPolicy>, ManageError> {
     if tenants::find(pool, id).await?.is_none() {
         return Err(ManageError::NotFound(format!("no tenant {id}")));
     }
@@ -24,7 +24,7 @@ pub async fn versions(pool: &sqlx::PgPool, id: &TenantId) -> Result<Vec<StoredPo
 }
 
 /// Validates a document and compiles it for `tenant` (so that its variables resolve).
-pub fn validate(document: Value, tenant: &TenantId) -> Result<(PolicyDocument, CompiledPolicy), ManageError> {
+pub(crate) fn validate(document: Value, tenant: &TenantId) -> Result<(PolicyDocument, CompiledPolicy), ManageError> {
     let document = PolicyDocument::parse(document).map_err(ManageError::InvalidPolicy)?;
     let compiled = document.compile(tenant.as_str()).map_err(ManageError::InvalidPolicy)?;
     Ok((document, compiled))
@@ -32,7 +32,7 @@ pub fn validate(document: Value, tenant: &TenantId) -> Result<(PolicyDocument, C
 
 /// A precondition on the current policy version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IfMatch {
+pub(crate) enum IfMatch {
     /// Some policy exists (`If-Match: *`).
     Any,
     /// This version is current (0: no policy yet).
@@ -41,7 +41,7 @@ pub enum IfMatch {
 
 /// Stores `document` as the next version. With `if_match`, only when it
 /// holds: two admins editing at once cannot silently overwrite each other.
-pub async fn put(
+pub(crate) async fn put(
     pool: &sqlx::PgPool,
     actor: &Actor,
     id: &TenantId,
@@ -81,18 +81,18 @@ pub async fn put(
 /// One simulated request.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Simulation {
-    pub action: String,
-    pub resource: String,
+pub(crate) struct Simulation {
+    pub(crate) action: String,
+    pub(crate) resource: String,
     /// `allow` or `deny`.
-    pub decision: &'static str,
+    pub(crate) decision: &'static str,
     /// `allowed`, `explicit_deny` or `implicit_deny`.
-    pub reason: Decision,
-    pub matched_statements: Vec<MatchedStatement>,
+    pub(crate) reason: Decision,
+    pub(crate) matched_statements: Vec<MatchedStatement>,
 }
 
 /// Evaluates `action` on `resource` with the request path's own evaluator.
-pub fn simulate(policy: &CompiledPolicy, action: &str, resource: &str) -> Result<Simulation, ManageError> {
+pub(crate) fn simulate(policy: &CompiledPolicy, action: &str, resource: &str) -> Result<Simulation, ManageError> {
     let parsed = Action::from_iam_name(action).ok_or_else(|| {
         invalid(
             "action",
@@ -119,7 +119,7 @@ pub fn simulate(policy: &CompiledPolicy, action: &str, resource: &str) -> Result
 }
 
 /// The policy to simulate: a draft given by the caller, or the stored one.
-pub async fn policy_for_simulation(
+pub(crate) async fn policy_for_simulation(
     pool: &sqlx::PgPool,
     id: &TenantId,
     draft: Option<Value>,

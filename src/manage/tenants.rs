@@ -6,13 +6,18 @@ use super::{Actor, ManageError, record_change, validate_name};
 use crate::db::tenants::{self, RateLimit, Tenant, TenantStatus};
 use crate::domain::TenantId;
 
-pub const MAX_PAGE: i64 = 500;
+pub(crate) const MAX_PAGE: i64 = 500;
 
 fn not_found(id: &TenantId) -> ManageError {
     ManageError::NotFound(format!("no tenant {id}"))
 }
 
-pub async fn create(pool: &sqlx::PgPool, actor: &Actor, id: &TenantId, name: &str) -> Result<Tenant, ManageError> {
+pub(crate) async fn create(
+    pool: &sqlx::PgPool,
+    actor: &Actor,
+    id: &TenantId,
+    name: &str,
+) -> Result<Tenant, ManageError> {
     validate_name("name", name)?;
     let mut tx = pool.begin().await.map_err(crate::db::DbError::from)?;
     let tenant = tenants::insert(&mut *tx, id, name).await?;
@@ -30,12 +35,12 @@ pub async fn create(pool: &sqlx::PgPool, actor: &Actor, id: &TenantId, name: &st
     Ok(tenant)
 }
 
-pub async fn show(pool: &sqlx::PgPool, id: &TenantId) -> Result<Tenant, ManageError> {
+pub(crate) async fn show(pool: &sqlx::PgPool, id: &TenantId) -> Result<Tenant, ManageError> {
     tenants::find(pool, id).await?.ok_or_else(|| not_found(id))
 }
 
 /// One page, ordered by id; `after` is the last id of the previous page.
-pub async fn list(
+pub(crate) async fn list(
     pool: &sqlx::PgPool,
     status: Option<TenantStatus>,
     after: Option<&TenantId>,
@@ -44,7 +49,7 @@ pub async fn list(
     Ok(tenants::list(pool, status, after, limit.clamp(1, MAX_PAGE)).await?)
 }
 
-pub async fn update(
+pub(crate) async fn update(
     pool: &sqlx::PgPool,
     actor: &Actor,
     id: &TenantId,
@@ -88,7 +93,7 @@ pub async fn update(
 }
 
 /// Deletes the tenant with its policy versions and keys; the audit trail stays.
-pub async fn delete(pool: &sqlx::PgPool, actor: &Actor, id: &TenantId) -> Result<Tenant, ManageError> {
+pub(crate) async fn delete(pool: &sqlx::PgPool, actor: &Actor, id: &TenantId) -> Result<Tenant, ManageError> {
     let mut tx = pool.begin().await.map_err(crate::db::DbError::from)?;
     let deleted = tenants::delete(&mut *tx, id).await?.ok_or_else(|| not_found(id))?;
     record_change(

@@ -54,7 +54,7 @@ use super::{admin, health, logs};
         (name = "meta", description = "Health and API description"),
     )
 )]
-pub struct ApiDoc;
+pub(crate) struct ApiDoc;
 
 struct Security;
 

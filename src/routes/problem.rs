@@ -15,7 +15,7 @@ use crate::error::{ApiError, ErrorCode, InvalidParam};
 #[allow(dead_code)]
 #[derive(utoipa::ToSchema)]
 #[schema(as = Problem)]
-pub struct ProblemDoc {
+pub(crate) struct ProblemDoc {
     /// `urn:logward:problem:<code>`
     #[schema(rename = "type")]
     kind: String,
@@ -159,13 +159,13 @@ pub(crate) enum AdminProblems {
 }
 
 /// Wires actix's own extractor rejections into problem+json.
-pub mod handlers {
+pub(crate) mod handlers {
     use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
     use actix_web::{Error, HttpRequest};
 
     use crate::error::{ApiError, ErrorCode};
 
-    pub fn json(err: JsonPayloadError, _req: &HttpRequest) -> Error {
+    pub(crate) fn json(err: JsonPayloadError, _req: &HttpRequest) -> Error {
         let api = match &err {
             JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
                 ApiError::new(ErrorCode::PayloadTooLarge, "the request body is too large")
@@ -180,11 +180,11 @@ pub mod handlers {
         api.into()
     }
 
-    pub fn path(err: PathError, _req: &HttpRequest) -> Error {
+    pub(crate) fn path(err: PathError, _req: &HttpRequest) -> Error {
         ApiError::invalid_param("path", err.to_string()).into()
     }
 
-    pub fn query(err: QueryPayloadError, _req: &HttpRequest) -> Error {
+    pub(crate) fn query(err: QueryPayloadError, _req: &HttpRequest) -> Error {
         ApiError::invalid_param("query", err.to_string()).into()
     }
 }

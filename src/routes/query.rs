@@ -5,20 +5,20 @@
 
 use crate::error::ApiError;
 
-pub struct StrictQuery {
+pub(crate) struct StrictQuery {
     /// (name, decoded value, raw value)
     pairs: Vec<(String, String, String)>,
 }
 
 impl StrictQuery {
-    pub fn parse(raw: &str, allowed: &[&str]) -> Result<Self, ApiError> {
+    pub(crate) fn parse(raw: &str, allowed: &[&str]) -> Result<Self, ApiError> {
         Self::parse_with_lists(raw, allowed, &[])
     }
 
     /// Like [`parse`](Self::parse); the parameters in `lists` may also be
     /// repeated, one item per occurrence (what `URLSearchParams.append` and
     /// most HTTP clients produce from a list).
-    pub fn parse_with_lists(raw: &str, allowed: &[&str], lists: &[&str]) -> Result<Self, ApiError> {
+    pub(crate) fn parse_with_lists(raw: &str, allowed: &[&str], lists: &[&str]) -> Result<Self, ApiError> {
         let mut pairs: Vec<(String, String, String)> = Vec::new();
         for part in raw.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
@@ -40,7 +40,7 @@ impl StrictQuery {
         Ok(Self { pairs })
     }
 
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()
             .find(|(k, _, _)| k == name)
@@ -50,7 +50,7 @@ impl StrictQuery {
     /// A list: one comma-separated occurrence, split *before* percent-decoding
     /// (so an item may contain a comma written as `%2C`), or the parameter
     /// repeated with one item per occurrence (then every comma belongs to its item).
-    pub fn list(&self, name: &str, max_items: usize) -> Result<Option<Vec<String>>, ApiError> {
+    pub(crate) fn list(&self, name: &str, max_items: usize) -> Result<Option<Vec<String>>, ApiError> {
         let occurrences: Vec<&(String, String, String)> = self.pairs.iter().filter(|(k, _, _)| k == name).collect();
         let items = match occurrences.as_slice() {
             [] => return Ok(None),
@@ -71,7 +71,7 @@ impl StrictQuery {
         Ok(Some(items))
     }
 
-    pub fn int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
+    pub(crate) fn int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
         let Some(raw) = self.get(name) else {
             return Ok(None);
         };
@@ -87,7 +87,7 @@ impl StrictQuery {
         Ok(Some(value))
     }
 
-    pub fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
+    pub(crate) fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
         match self.get(name) {
             None => Ok(None),
             Some("true") => Ok(Some(true)),
@@ -100,7 +100,7 @@ impl StrictQuery {
     }
 
     /// A free-text parameter with a length bound and no control characters.
-    pub fn text(&self, name: &str, max_len: usize) -> Result<Option<&str>, ApiError> {
+    pub(crate) fn text(&self, name: &str, max_len: usize) -> Result<Option<&str>, ApiError> {
         let Some(raw) = self.get(name) else {
             return Ok(None);
         };

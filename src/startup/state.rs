@@ -40,14 +40,14 @@ pub struct UpstreamOverride {
 }
 
 /// The built state, and what must be flushed when the process stops.
-pub struct Built {
-    pub state: web::Data<AppState>,
-    pub pool: sqlx::PgPool,
+pub(crate) struct Built {
+    pub(crate) state: web::Data<AppState>,
+    pub(crate) pool: sqlx::PgPool,
     audit_writer: AuditWriter,
 }
 
 impl Built {
-    pub async fn new(settings: &Settings, upstream: Option<UpstreamOverride>) -> anyhow::Result<Self> {
+    pub(crate) async fn new(settings: &Settings, upstream: Option<UpstreamOverride>) -> anyhow::Result<Self> {
         let pool = crate::db::connect_lazy(&settings.database.url, settings.database.max_connections)
             .context("LOGWARD_DATABASE_URL: invalid")?;
         crate::db::MIGRATOR
@@ -134,7 +134,7 @@ impl Built {
     }
 
     /// Writes out key uses and the audit buffer (shutdown).
-    pub async fn flush(self) {
+    pub(crate) async fn flush(self) {
         self.state.auth.key_usage.flush(&self.pool).await;
         self.audit_writer.shutdown().await;
     }

@@ -25,7 +25,7 @@ use super::*;
 use crate::config::UpstreamSettings;
 use crate::metrics::{Metrics, OperationLabels, UpstreamErrorLabels};
 
-pub struct GuardedUpstream {
+pub(crate) struct GuardedUpstream {
     inner: SharedUpstream,
     admitted: Semaphore,
     running: Semaphore,
@@ -34,7 +34,7 @@ pub struct GuardedUpstream {
 }
 
 impl GuardedUpstream {
-    pub fn new(inner: SharedUpstream, settings: &UpstreamSettings, metrics: Arc<Metrics>) -> Self {
+    pub(crate) fn new(inner: SharedUpstream, settings: &UpstreamSettings, metrics: Arc<Metrics>) -> Self {
         Self {
             inner,
             admitted: Semaphore::new(settings.max_inflight),

@@ -17,7 +17,7 @@ use aws_smithy_http_client::{Builder, proxy::ProxyConfig};
 use aws_smithy_runtime_api::client::http::{HttpConnectorSettings, SharedHttpConnector};
 
 #[derive(Debug, Default)]
-pub struct PerThreadHttpClient;
+pub(crate) struct PerThreadHttpClient;
 
 thread_local! {
     static POOL: OnceCell<SharedHttpClient> = const { OnceCell::new() };

@@ -9,7 +9,7 @@ use super::strict_json::DuplicateKey;
 use crate::domain::action::Action;
 use crate::domain::pattern::{ArnPattern, Variables};
 
-pub const POLICY_VERSION: &str = "2012-10-17";
+pub(crate) const POLICY_VERSION: &str = "2012-10-17";
 const MAX_STATEMENTS: usize = 100;
 const MAX_ENTRIES: usize = 100;
 const MAX_PATTERN_LEN: usize = 2048;
@@ -19,7 +19,7 @@ const MAX_TEXT: usize = 256;
 /// A policy that passed validation. It keeps the document exactly as written so
 /// that admins get back what they stored.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PolicyDocument {
+pub(crate) struct PolicyDocument {
     raw: Value,
     pub(super) statements: Vec<Statement>,
 }
@@ -60,7 +60,7 @@ impl PolicyError {
 
     /// The part of the document at fault: `Statement[i]`, a key's path such
     /// as `Statement[0].Effect`, or `policy`.
-    pub fn field(&self) -> String {
+    pub(crate) fn field(&self) -> String {
         match (&self.at, &self.statement) {
             (Some(at), _) => at.clone(),
             (None, Some((index, _))) => format!("Statement[{index}]"),
@@ -101,7 +101,7 @@ impl PolicyDocument {
     /// Validates a document. Unknown keys (`Condition`, `NotAction`, `Principal`,
     /// ...) are refused rather than ignored: ignoring them would grant more than
     /// the author meant.
-    pub fn parse(raw: Value) -> Result<Self, PolicyError> {
+    pub(crate) fn parse(raw: Value) -> Result<Self, PolicyError> {
         let obj = raw
             .as_object()
             .ok_or_else(|| PolicyError::document("the policy must be a JSON object"))?;
@@ -146,7 +146,7 @@ impl PolicyDocument {
         Ok(Self { raw, statements })
     }
 
-    pub fn as_json(&self) -> &Value {
+    pub(crate) fn as_json(&self) -> &Value {
         &self.raw
     }
 }

@@ -11,7 +11,7 @@ use crate::domain::pattern::{ArnPattern, Variables};
 
 impl PolicyDocument {
     /// Compiles the document for one tenant, resolving `${tenant}`.
-    pub fn compile(&self, tenant: &str) -> Result<CompiledPolicy, PolicyError> {
+    pub(crate) fn compile(&self, tenant: &str) -> Result<CompiledPolicy, PolicyError> {
         let vars = Variables { tenant };
         let statements = self
             .statements
@@ -54,7 +54,7 @@ pub(super) fn action_bits(pattern: &str) -> u16 {
 }
 
 #[derive(Debug, Clone)]
-pub struct CompiledPolicy {
+pub(crate) struct CompiledPolicy {
     pub(super) statements: Vec<CompiledStatement>,
 }
 
@@ -69,25 +69,25 @@ pub(super) struct CompiledStatement {
 
 /// A statement that matched a request, for explanations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MatchedStatement {
-    pub index: usize,
-    pub sid: Option<String>,
-    pub effect: Effect,
+pub(crate) struct MatchedStatement {
+    pub(crate) index: usize,
+    pub(crate) sid: Option<String>,
+    pub(crate) effect: Effect,
 }
 
 /// What one statement grants or denies, as shown to the tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Grant {
-    pub effect: Effect,
-    pub actions: Vec<&'static str>,
-    pub resources: Vec<String>,
+pub(crate) struct Grant {
+    pub(crate) effect: Effect,
+    pub(crate) actions: Vec<&'static str>,
+    pub(crate) resources: Vec<String>,
 }
 
 impl CompiledPolicy {
     /// The statements as grants, limited to the actions in `mask` (a credential
     /// narrowed to some actions sees only those). Statements left with no
     /// action are omitted.
-    pub fn grants(&self, mask: u16) -> Vec<Grant> {
+    pub(crate) fn grants(&self, mask: u16) -> Vec<Grant> {
         self.statements
             .iter()
             .filter(|s| s.actions & mask != 0)
@@ -104,18 +104,18 @@ impl CompiledPolicy {
     }
 
     /// A policy that allows nothing: what a tenant without a stored policy gets.
-    pub fn deny_all() -> Self {
+    pub(crate) fn deny_all() -> Self {
         Self { statements: Vec::new() }
     }
 
     /// The authorization check of the request path. Pure, allocation-free.
-    pub fn authorize(&self, action: Action, resource: &str) -> Decision {
+    pub(crate) fn authorize(&self, action: Action, resource: &str) -> Decision {
         self.evaluate(action, resource, |_| {})
     }
 
     /// Like [`authorize`](Self::authorize), and also lists every statement that
     /// matched. Runs the very same evaluation.
-    pub fn explain(&self, action: Action, resource: &str) -> (Decision, Vec<MatchedStatement>) {
+    pub(crate) fn explain(&self, action: Action, resource: &str) -> (Decision, Vec<MatchedStatement>) {
         let mut matched = Vec::new();
         let decision = self.evaluate(action, resource, |s| {
             matched.push(MatchedStatement {

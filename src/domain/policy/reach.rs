@@ -14,7 +14,7 @@ impl CompiledPolicy {
     /// of a stream name, so it never contains `:`. When coverage cannot be
     /// proven the answer is a denial; the gateway never forwards a call it
     /// cannot prove.
-    pub fn authorize_stream_prefix(&self, action: Action, prefix: &str) -> Decision {
+    pub(crate) fn authorize_stream_prefix(&self, action: Action, prefix: &str) -> Decision {
         // A Deny on the group itself denies every stream in it.
         if let Some(group) = group_of(prefix)
             && self.authorize(action, group) == Decision::ExplicitDeny
@@ -40,7 +40,7 @@ impl CompiledPolicy {
 
     /// Whether a Deny statement for `action` covers every stream whose ARN
     /// starts with `prefix` (or the group itself): the group is off limits.
-    pub fn denies_all_streams(&self, action: Action, prefix: &str) -> bool {
+    pub(crate) fn denies_all_streams(&self, action: Action, prefix: &str) -> bool {
         if group_of(prefix).is_some_and(|g| self.authorize(action, g) == Decision::ExplicitDeny) {
             return true;
         }
@@ -54,7 +54,7 @@ impl CompiledPolicy {
     /// ARN starts with `prefix` (`...:log-group:G:log-stream:`, maybe with a
     /// name prefix). A reach, not a proof: used to decide whether a listing is
     /// worth forwarding at all; each result is still authorized.
-    pub fn may_allow_some_stream(&self, action: Action, prefix: &str) -> bool {
+    pub(crate) fn may_allow_some_stream(&self, action: Action, prefix: &str) -> bool {
         self.statements
             .iter()
             .filter(|s| s.effect == Effect::Allow && s.actions & action.bit() != 0)
@@ -66,7 +66,7 @@ impl CompiledPolicy {
     /// CloudWatch for as little as possible. `None` when some pattern does not
     /// constrain the group name. Only an optimisation: results are still
     /// authorized one by one.
-    pub fn allowed_group_prefixes(&self, action: Action) -> Option<Vec<String>> {
+    pub(crate) fn allowed_group_prefixes(&self, action: Action) -> Option<Vec<String>> {
         let mut prefixes: Vec<String> = Vec::new();
         for s in self
             .statements
@@ -79,15 +79,38 @@ impl CompiledPolicy {
                 prefixes.push(rest[..end].to_owned());
             }
         }
-        // Keep only prefixes no shorter prefix already includes.
-        prefixes.sort();
-        prefixes.dedup();
-        let mut minimal: Vec<String> = Vec::new();
-        for p in prefixes {
-            if !minimal.iter().any(|m| p.starts_with(m.as_str())) {
-                minimal.push(p);
+        Some(minimal(prefixes))
+    }
+
+    /// The literal stream-name prefixes of the Allow patterns for `action`
+    /// that can match streams under `streams_prefix`
+    /// (`...:log-group:G:log-stream:`), to list only those; `None` when some
+    /// pattern does not constrain the stream name. Only an optimisation:
+    /// each listed stream is still authorized.
+    pub(crate) fn allowed_stream_prefixes(&self, action: Action, streams_prefix: &str) -> Option<Vec<String>> {
+        let mut prefixes: Vec<String> = Vec::new();
+        for s in self
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow && s.actions & action.bit() != 0)
+        {
+            for r in &s.resources {
+                prefixes.extend(r.literal_continuations(streams_prefix, b':')?);
             }
         }
-        Some(minimal)
+        Some(minimal(prefixes))
     }
+}
+
+/// The prefixes no shorter one in the set already includes, sorted.
+fn minimal(mut prefixes: Vec<String>) -> Vec<String> {
+    prefixes.sort();
+    prefixes.dedup();
+    let mut out: Vec<String> = Vec::new();
+    for p in prefixes {
+        if !out.iter().any(|m| p.starts_with(m.as_str())) {
+            out.push(p);
+        }
+    }
+    out
 }

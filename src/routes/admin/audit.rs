@@ -13,7 +13,7 @@ use crate::state::AppState;
 /// Query the audit trail, newest first
 #[utoipa::path(get, path = "/admin/v1/audit", tag = "admin", security(("admin" = [])), params(("tenant" = Option<String>, Query), ("principal" = Option<String>, Query), ("decision" = Option<String>, Query, description = "allow or deny"), ("kind" = Option<String>, Query, description = "data or admin"), ("since" = Option<String>, Query, description = "RFC 3339, inclusive"), ("until" = Option<String>, Query, description = "RFC 3339, exclusive"), ("after" = Option<i64>, Query, description = "nextCursor of the previous page"), ("limit" = Option<i64>, Query, description = "1-500, default 100")), 
     responses((status = 200, description = "A page of audit events", body = Object), (status = 400, description = "Invalid input", body = crate::routes::problem::ProblemDoc, content_type = "application/problem+json"), (status = 401, description = "Missing or invalid credentials", body = crate::routes::problem::ProblemDoc, content_type = "application/problem+json"), (status = 403, description = "Not allowed", body = crate::routes::problem::ProblemDoc, content_type = "application/problem+json"), (status = 404, description = "Not found", body = crate::routes::problem::ProblemDoc, content_type = "application/problem+json")))]
-pub async fn query(
+pub(crate) async fn query(
     req: HttpRequest,
     _admin: AdminPrincipal,
     state: web::Data<AppState>,

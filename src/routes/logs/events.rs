@@ -30,7 +30,7 @@ use crate::upstream::GetLogEventsResponse;
         ("startFromHead" = Option<bool>, Query, description = "true: oldest first"),
     ),
     responses((status = 200, description = "Events, in CloudWatch's shape", body = EventsBody), DataProblems))]
-pub async fn get_log_events(
+pub(crate) async fn get_log_events(
     req: HttpRequest,
     call: Call,
     state: web::Data<AppState>,

@@ -33,7 +33,7 @@ const MAX_PATTERN_LEN: usize = 1024;
         ("nextToken" = Option<String>, Query, description = "nextToken of the previous page"),
     ),
     responses((status = 200, description = "Matching events", body = FilterBody), DataProblems))]
-pub async fn filter_log_events(
+pub(crate) async fn filter_log_events(
     req: HttpRequest,
     call: Call,
     state: web::Data<AppState>,

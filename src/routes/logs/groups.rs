@@ -23,7 +23,7 @@ use crate::upstream::LogGroupInfo;
         ("nextToken" = Option<String>, Query, description = "nextToken of the previous page"),
     ),
     responses((status = 200, description = "Visible log groups", body = GroupsBody), DataProblems))]
-pub async fn list_log_groups(
+pub(crate) async fn list_log_groups(
     req: HttpRequest,
     call: Call,
     state: web::Data<AppState>,

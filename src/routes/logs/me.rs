@@ -47,7 +47,7 @@ enum Principal<'a> {
 /// `${tenant}` filled in, limited to the actions the credential may use.
 #[utoipa::path(get, path = "/v1/me", tag = "logs", security(("tenant" = [])),
     responses((status = 200, description = "The caller", body = Object), DataProblems))]
-pub async fn me(call: Call, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn me(call: Call, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let principal = &call.principal;
     // An identity read is a public-API decision too: audit it.
     state.audit.record(

@@ -18,7 +18,7 @@ const MAX_EPOCH_SECS: i64 = 253_402_300_799;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct StartQueryBody {
+pub(crate) struct StartQueryBody {
     /// 1-50 log group names.
     log_group_names: Vec<String>,
     /// Logs Insights query; no SOURCE command, no log group names.
@@ -43,7 +43,7 @@ struct Started {
 /// have `LOGWARD_MAX_QUERIES_PER_TENANT` queries running or starting at once (429 beyond).
 #[utoipa::path(post, path = "/v1/queries", tag = "logs", security(("tenant" = [])), request_body = StartQueryBody,
     responses((status = 201, description = "Started", body = Started), DataProblems))]
-pub async fn start_query(
+pub(crate) async fn start_query(
     call: Call,
     state: web::Data<AppState>,
     body: web::Json<StartQueryBody>,
@@ -117,7 +117,7 @@ struct ResultsBody {
 #[utoipa::path(get, path = "/v1/queries/{query}", tag = "logs", security(("tenant" = [])),
     params(("query" = String, Path, description = "queryId from POST /v1/queries")),
     responses((status = 200, description = "The query", body = ResultsBody), DataProblems))]
-pub async fn get_query_results(
+pub(crate) async fn get_query_results(
     req: HttpRequest,
     call: Call,
     state: web::Data<AppState>,
@@ -147,7 +147,11 @@ pub async fn get_query_results(
 #[utoipa::path(delete, path = "/v1/queries/{query}", tag = "logs", security(("tenant" = [])),
     params(("query" = String, Path, description = "queryId from POST /v1/queries")),
     responses((status = 200, description = "Stopped (or already finished)", body = Object), DataProblems))]
-pub async fn stop_query(req: HttpRequest, call: Call, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn stop_query(
+    req: HttpRequest,
+    call: Call,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let (query_id, stopped) = state.gateway.stop_query(&call, query_id(&req)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"queryId": query_id, "stopped": stopped.stopped})))
 }

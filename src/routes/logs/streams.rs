@@ -28,7 +28,7 @@ use crate::upstream::{LogStreamInfo, StreamOrder};
         ("nextToken" = Option<String>, Query, description = "nextToken of the previous page"),
     ),
     responses((status = 200, description = "Visible streams", body = StreamsBody), DataProblems))]
-pub async fn list_log_streams(
+pub(crate) async fn list_log_streams(
     req: HttpRequest,
     call: Call,
     state: web::Data<AppState>,

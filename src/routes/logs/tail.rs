@@ -29,7 +29,11 @@ use crate::state::AppState;
         ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id"),
     ),
     responses((status = 200, description = "text/event-stream of events", content_type = "text/event-stream"), DataProblems))]
-pub async fn tail_stream(req: HttpRequest, call: Call, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn tail_stream(
+    req: HttpRequest,
+    call: Call,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let input = (|| {
         let target = TailTarget::Stream {
             group: group(&req)?,
@@ -54,7 +58,11 @@ pub async fn tail_stream(req: HttpRequest, call: Call, state: web::Data<AppState
         ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id"),
     ),
     responses((status = 200, description = "text/event-stream of events", content_type = "text/event-stream"), DataProblems))]
-pub async fn tail_group(req: HttpRequest, call: Call, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn tail_group(
+    req: HttpRequest,
+    call: Call,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let input = StrictQuery::parse_with_lists(
         req.query_string(),
         &["filterPattern", "logStreamNames"],
