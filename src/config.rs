@@ -4,6 +4,7 @@
 //! the variable; nothing later parses configuration.
 
 mod parse;
+mod portal;
 mod source;
 mod variables;
 
@@ -16,6 +17,7 @@ use secrecy::SecretString;
 use crate::db::tenants::RateLimit;
 use crate::domain::AccountId;
 
+pub use portal::{FrameAncestors, PortalSettings};
 pub use source::Source;
 pub use variables::VARIABLES;
 use variables::Var;
@@ -73,6 +75,8 @@ pub struct Settings {
     pub cache_reload_interval: Duration,
     pub shutdown_grace: Duration,
     pub log: LogSettings,
+    /// The log viewer at `/portal/`.
+    pub portal: PortalSettings,
 }
 
 #[derive(Debug, Clone)]

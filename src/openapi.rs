@@ -6,7 +6,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{admin, health, logs};
+use crate::routes::{admin, health, logs, portal};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -46,6 +46,10 @@ use crate::routes::{admin, health, logs};
         admin::keys::create_admin_key,
         admin::keys::revoke_admin_key,
         admin::audit::query,
+        portal::redirect,
+        portal::index,
+        portal::script,
+        portal::stylesheet,
     ),
     components(schemas(crate::routes::problem::ProblemDoc)),
     modifiers(&Security),
@@ -53,6 +57,7 @@ use crate::routes::{admin, health, logs};
         (name = "logs", description = "Customer API: read your own logs (JWT or tenant API key)"),
         (name = "admin", description = "Management API (admin token, admin key or admin-role JWT)"),
         (name = "meta", description = "Health and API description"),
+        (name = "portal", description = "The customer log viewer: a static page that calls the logs API with the customer's own credential"),
     )
 )]
 pub struct ApiDoc;

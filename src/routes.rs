@@ -7,6 +7,7 @@ pub mod admin;
 pub mod extract;
 pub mod health;
 pub mod logs;
+pub mod portal;
 pub mod problem;
 pub mod query;
 
@@ -51,6 +52,7 @@ fn table() -> Vec<Route> {
     let mut all = health::routes();
     all.extend(logs::routes());
     all.extend(admin::routes());
+    all.extend(portal::routes());
     all
 }
 

@@ -161,6 +161,7 @@ impl Application {
             audit: audit_sink,
             metrics: metrics.clone(),
             metrics_token: settings.metrics_token.as_ref().map(|t| AdminToken::new(Some(t))),
+            portal: settings.portal.clone(),
         });
 
         let listener = TcpListener::bind(settings.listen)

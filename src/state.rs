@@ -23,4 +23,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// What `GET /metrics` requires, if anything.
     pub metrics_token: Option<AdminToken>,
+    /// Whether `/portal/` is served, and who may frame it.
+    pub portal: crate::config::PortalSettings,
 }
