@@ -19,6 +19,7 @@ mod jwt;
 mod me;
 mod operations;
 mod policy_versions;
+mod portal;
 pub mod read_surface;
 mod routes;
 mod simulator;
