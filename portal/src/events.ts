@@ -9,7 +9,7 @@ import { eventRow } from "./eventrow";
 import { Pattern, matches, parsePattern } from "./pattern";
 import { Tail } from "./tail";
 import { describe, resolve } from "./time";
-import { copyText, download, slug, stamp } from "./util";
+import { copyText, download, plural, slug, stamp } from "./util";
 import { View } from "./view";
 
 const PAGE = 100;
@@ -310,7 +310,7 @@ export class EventsPane {
     const range = this.view ? describe(this.view.range) : "";
     if (message) this.status.textContent = message;
     else if (visible === 0) this.status.textContent = `No events (${range}). Try a wider time range or another pattern.`;
-    else this.status.textContent = `${visible} events${this.next ? "; more results are available" : ""}.`;
+    else this.status.textContent = `${plural(visible, "event")}${this.next ? "; more results are available" : ""}.`;
     this.renderNotice();
   }
 

@@ -4,13 +4,18 @@
 import { ApiError, QueryResults } from "./api";
 import type { Ctx } from "./app";
 import { fill, h } from "./dom";
-import { RangeSpec, describe, resolve } from "./time";
-import { download, slug, stamp } from "./util";
+import { RangeSpec, describe, formatTime, resolve } from "./time";
+import { download, plural, slug, stamp } from "./util";
 import { View } from "./view";
 
 const FINAL = new Set(["Complete", "Failed", "Cancelled", "Timeout", "Unknown"]);
 /** Insights needs bounds; "any time" means the last day here. */
 const DEFAULT_SPAN_MS = 86_400_000;
+
+/** CloudWatch sends `@timestamp` as text already; epoch milliseconds are shown as time. */
+function timestamp(value: string): string {
+  return /^\d{10,}$/.test(value) ? formatTime(Number(value)) : value;
+}
 
 function bounds(range: RangeSpec): { start: number; end: number } {
   const now = Date.now();
@@ -155,7 +160,7 @@ export class InsightsPane {
     for (const row of this.rows) for (const f of Object.keys(row)) if (!columns.includes(f)) columns.push(f);
     const stats = r.statistics;
     const matched = stats.recordsMatched !== undefined ? `, ${stats.recordsMatched} records matched of ${stats.recordsScanned ?? "?"} scanned` : "";
-    this.status.textContent = `${r.status}: ${this.rows.length} rows${matched}.`;
+    this.status.textContent = `${r.status}: ${plural(this.rows.length, "row")}${matched}.`;
     if (this.rows.length === 0) {
       fill(this.table);
       if (FINAL.has(r.status)) this.status.textContent = `${r.status}: no rows (${this.view ? describe(this.view.range) : ""}).`;
@@ -172,7 +177,7 @@ export class InsightsPane {
           h(
             "tr",
             null,
-            columns.map((c) => h("td", null, c === "@timestamp" && row[c] ? h("time", null, row[c]) : (row[c] ?? ""))),
+            columns.map((c) => h("td", null, c === "@timestamp" && row[c] ? h("time", null, timestamp(row[c])) : (row[c] ?? ""))),
           ),
         ),
       ),

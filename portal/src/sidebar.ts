@@ -5,6 +5,7 @@ import { LogGroup, LogStream } from "./api";
 import { fill, h } from "./dom";
 import type { Ctx } from "./app";
 import { ago, formatTime } from "./time";
+import { plural } from "./util";
 
 export class Sidebar {
   readonly el: HTMLElement;
@@ -109,7 +110,7 @@ export class Sidebar {
     this.moreGroups.hidden = this.groupToken === null;
     if (this.groups.length === 0) this.groupStatus.textContent = "You have no log groups to read.";
     else if (shown.length === 0) this.groupStatus.textContent = `No loaded log group contains "${this.filter.value.trim()}".`;
-    else this.groupStatus.textContent = `${shown.length} of ${this.groups.length} log groups${this.groupToken ? " loaded" : ""}.`;
+    else this.groupStatus.textContent = `${shown.length} of ${plural(this.groups.length, "log group")}${this.groupToken ? " loaded" : ""}.`;
   }
 
   /** Shows the streams of `group` (loading them when the group changed). */
@@ -184,6 +185,8 @@ export class Sidebar {
     );
     this.moreStreams.hidden = this.streamToken === null;
     this.streamStatus.textContent =
-      this.streams.length === 0 ? "This group has no streams you may read." : `${this.streams.length} streams, newest activity first.`;
+      this.streams.length === 0
+        ? "This group has no streams you may read."
+        : `${plural(this.streams.length, "stream")}, newest activity first.`;
   }
 }

@@ -38,3 +38,7 @@ export function slug(name: string): string {
 export function stamp(ms = Date.now()): string {
   return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
 }
+
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
