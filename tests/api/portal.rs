@@ -12,11 +12,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 async fn get(app: &TestApp, path: &str) -> reqwest::Response {
-    app.client
-        .get(format!("{}{path}", app.address))
-        .send()
-        .await
-        .unwrap()
+    app.client.get(format!("{}{path}", app.address)).send().await.unwrap()
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
@@ -31,7 +27,11 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; conn
 async fn the_page_and_its_files_are_served_with_a_strict_policy() {
     let app = spawn_app().await;
     for (path, content_type, needle) in [
-        ("/portal/", "text/html; charset=utf-8", "<script type=\"module\" src=\"app.js\">"),
+        (
+            "/portal/",
+            "text/html; charset=utf-8",
+            "<script type=\"module\" src=\"app.js\">",
+        ),
         ("/portal/app.js", "text/javascript; charset=utf-8", "sessionStorage"),
         ("/portal/app.css", "text/css; charset=utf-8", "prefers-color-scheme"),
     ] {
@@ -55,11 +55,7 @@ async fn the_page_and_its_files_are_served_with_a_strict_policy() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let r = no_redirect
-        .get(format!("{}/portal", app.address))
-        .send()
-        .await
-        .unwrap();
+    let r = no_redirect.get(format!("{}/portal", app.address)).send().await.unwrap();
     assert_eq!(r.status(), 308);
     assert_eq!(header(r.headers(), "location"), "portal/");
     // The viewer reads nothing by itself.
@@ -93,11 +89,7 @@ async fn an_unchanged_file_is_revalidated_with_304() {
 
 #[tokio::test]
 async fn framing_is_allowed_only_to_the_configured_ancestors() {
-    let app = spawn_app_with(&[(
-        "LOGWARD_PORTAL_FRAME_ANCESTORS",
-        "https://portal.example.com 'self'",
-    )])
-    .await;
+    let app = spawn_app_with(&[("LOGWARD_PORTAL_FRAME_ANCESTORS", "https://portal.example.com 'self'")]).await;
     let r = get(&app, "/portal/").await;
     let csp = header(r.headers(), "content-security-policy");
     assert!(
@@ -198,6 +190,9 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
 }
 
+/// A log line that would run script if the viewer inserted it as HTML.
+const MARKUP: &str = r#"<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script> markup in a log line"#;
+
 #[tokio::test]
 async fn the_viewer_works_in_a_real_browser() {
     let portal = Path::new(env!("CARGO_MANIFEST_DIR")).join("portal");
@@ -217,7 +212,14 @@ async fn the_viewer_works_in_a_real_browser() {
     let now = now_ms();
     let lines: Vec<String> = (1..=150).map(|i| format!("line {i:03}")).collect();
     put_events(&app, &g("acme/app"), "web-1", now - 120_000, &lines).await;
-    put_events(&app, &g("acme/app"), "web-2", now - 30_000, &["web-2 started".to_owned()]).await;
+    put_events(
+        &app,
+        &g("acme/app"),
+        "web-2",
+        now - 30_000,
+        &["web-2 started".to_owned(), MARKUP.to_owned()],
+    )
+    .await;
     let json_lines: Vec<String> = [
         json!({"level": "info", "msg": "GET /health", "ms": 3}),
         json!({"level": "error", "msg": "db timeout", "ms": 5003}),
@@ -230,10 +232,20 @@ async fn the_viewer_works_in_a_real_browser() {
     .map(Value::to_string)
     .chain(["a plain line that mentions error".to_owned()])
     .collect();
-    let errors: Vec<&String> = json_lines.iter().filter(|l| l.contains("\"level\":\"error\"")).collect();
+    let errors: Vec<&String> = json_lines
+        .iter()
+        .filter(|l| l.contains("\"level\":\"error\""))
+        .collect();
     assert_eq!(errors.len(), 3);
     put_events(&app, &g("acme/json"), "api", now - 60_000, &json_lines).await;
-    put_events(&app, &g("globex/secret"), "vault", now - 60_000, &["globex secret".to_owned()]).await;
+    put_events(
+        &app,
+        &g("globex/secret"),
+        "vault",
+        now - 60_000,
+        &["globex secret".to_owned()],
+    )
+    .await;
     put_events(&app, &g("slow/app"), "s", now - 60_000, &["slow".to_owned()]).await;
 
     let own = |tenant: &str| {
@@ -274,6 +286,7 @@ async fn the_viewer_works_in_a_real_browser() {
         ("PORTAL_ERROR_EVENTS", json!(errors).to_string()),
         ("PORTAL_SCREENSHOTS", screenshots.display().to_string()),
         ("PORTAL_CHROMIUM", chromium),
+        ("PORTAL_MARKUP", MARKUP.to_owned()),
     ];
     let run = tokio::process::Command::new("node")
         .args([

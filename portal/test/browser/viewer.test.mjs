@@ -28,6 +28,7 @@ const GROUP_SLOW = env("PORTAL_GROUP_SLOW");
 const PUT_URL = env("PORTAL_PUT_URL");
 const ERROR_EVENTS = JSON.parse(env("PORTAL_ERROR_EVENTS"));
 const SHOTS = env("PORTAL_SCREENSHOTS");
+const MARKUP = env("PORTAL_MARKUP");
 const CHROMIUM = process.env.PORTAL_CHROMIUM || "/usr/bin/chromium";
 const WAIT = 20_000;
 
@@ -177,6 +178,10 @@ test("a live tail shows new events; paused, it counts them and shows them on res
   await signIn(page, KEY_A);
   await page.goto(`${BASE}/portal/#group=${encodeURIComponent(GROUP_APP)}&stream=web-2`);
   await page.getByTestId("events-status").filter({ hasText: "events" }).waitFor();
+  // A log line holding markup is shown as text, never run.
+  assert.ok((await messages(page)).includes(MARKUP));
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(await page.getByTestId("event-list").locator("img, script").count(), 0);
   await page.getByTestId("tail-toggle").click();
   await page.locator("[data-testid=tail-status][data-state=live]").waitFor();
   const live = `tail live ${Date.now()}`;
@@ -192,6 +197,26 @@ test("a live tail shows new events; paused, it counts them and shows them on res
   await items(page, "event-list").filter({ hasText: held }).waitFor();
   await page.getByTestId("tail-toggle").click();
   assert.equal(await page.getByTestId("tail-toggle").getAttribute("aria-pressed"), "false");
+  assert.deepEqual(errors, []);
+});
+
+test("the time range picker narrows results, and an empty range says so", async (t) => {
+  const { page, errors } = await open(t);
+  await signIn(page, KEY_A);
+  const pattern = encodeURIComponent('{ $.level = "error" }');
+  await page.goto(`${BASE}/portal/#group=${encodeURIComponent(GROUP_JSON)}&filter=${pattern}`);
+  await page.waitForFunction((n) => document.querySelectorAll("[data-testid=event-list] li").length === n, ERROR_EVENTS.length);
+  await page.getByTestId("range-select").selectOption("1h");
+  await page.waitForURL(/range=1h/);
+  await page.getByTestId("events-status").filter({ hasText: `${ERROR_EVENTS.length} events` }).waitFor();
+  await page.getByTestId("range-select").selectOption("between");
+  await page.locator("#range-from").fill("2099-01-01T00:00");
+  await page.locator("#range-to").fill("2099-01-02T00:00");
+  await page.getByTestId("range-apply").click();
+  await page.waitForURL(/start=\d+&end=\d+/);
+  await page.getByTestId("events-status").filter({ hasText: "No events" }).waitFor();
+  assert.equal(await items(page, "event-list").count(), 0);
+  assert.match(await page.locator(".scope").first().textContent(), /2099-01-01 00:00/);
   assert.deepEqual(errors, []);
 });
 
@@ -219,6 +244,8 @@ test("another tenant's group typed into the fragment shows the 403 state and no 
   assert.equal(await items(page, "event-list").count(), 0);
   assert.ok(!(await page.content()).includes("globex secret"));
   await shot(page, "forbidden");
+  // The collector sees the refusals it was meant to (so "no errors" elsewhere means something).
+  assert.ok(errors.some((e) => e.includes("status of 403")), `console: ${errors}`);
   assert.deepEqual(unexpected(errors, 403), []);
 });
 
@@ -248,6 +275,7 @@ test("a refused credential shows the signed-out state", async (t) => {
   assert.match(await page.getByTestId("error-banner").textContent(), /signed out/);
   assert.ok(await page.getByTestId("token-input").isVisible());
   assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  assert.ok(errors.some((e) => e.includes("status of 401")), `console: ${errors}`);
   assert.deepEqual(unexpected(errors, 401), []);
 });
 
@@ -268,6 +296,7 @@ test("rate limiting shows the wait, then retry works", async (t) => {
   });
   await retry.click();
   await items(page, "group-list").filter({ hasText: GROUP_SLOW }).waitFor();
+  assert.ok(errors.some((e) => e.includes("status of 429")), `console: ${errors}`);
   assert.deepEqual(unexpected(errors, 429), []);
 });
 
