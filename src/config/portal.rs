@@ -79,7 +79,9 @@ fn check_source(source: &str) -> Result<(), String> {
             .split('.')
             .all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
     if !labels_ok {
-        return Err(bad("must be scheme://host[:port] with a plain host name (no path, no wildcard but a leading *.)"));
+        return Err(bad(
+            "must be scheme://host[:port] with a plain host name (no path, no wildcard but a leading *.)",
+        ));
     }
     match scheme {
         "https" => Ok(()),

@@ -45,12 +45,8 @@ impl Asset {
 
 static INDEX: LazyLock<Asset> =
     LazyLock::new(|| Asset::new(include_bytes!("portal/assets/index.html"), "text/html; charset=utf-8"));
-static SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
-    Asset::new(
-        include_bytes!("portal/assets/app.js"),
-        "text/javascript; charset=utf-8",
-    )
-});
+static SCRIPT: LazyLock<Asset> =
+    LazyLock::new(|| Asset::new(include_bytes!("portal/assets/app.js"), "text/javascript; charset=utf-8"));
 static STYLESHEET: LazyLock<Asset> =
     LazyLock::new(|| Asset::new(include_bytes!("portal/assets/app.css"), "text/css; charset=utf-8"));
 
@@ -190,7 +186,14 @@ mod tests {
             let name: String = rest.chars().take_while(char::is_ascii_alphabetic).collect();
             !name.is_empty() && rest[name.len()..].starts_with('=')
         });
-        assert!(handler.is_none(), "inline event handler: on{}", handler.unwrap_or_default());
-        assert!(!html.contains("http://") && !html.contains("https://"), "an external URL");
+        assert!(
+            handler.is_none(),
+            "inline event handler: on{}",
+            handler.unwrap_or_default()
+        );
+        assert!(
+            !html.contains("http://") && !html.contains("https://"),
+            "an external URL"
+        );
     }
 }
