@@ -1,13 +1,13 @@
 // The events pane: one stream's events with older/newer paging, or a
-// group-wide search with a filter pattern; live tail with pause and resume;
-// copy link and NDJSON download of what is on screen.
+// group-wide search with a filter pattern; live tail (livetail.ts); copy link
+// and NDJSON download of what is on screen.
 
 import { ApiError, LogEvent } from "./api";
 import type { Ctx } from "./app";
 import { fill, h } from "./dom";
 import { eventRow } from "./eventrow";
 import { Pattern, matches, parsePattern } from "./pattern";
-import { Tail } from "./tail";
+import { LiveTailControls } from "./livetail";
 import { describe, resolve } from "./time";
 import { copyText, download, plural, slug, stamp } from "./util";
 import { View } from "./view";
@@ -40,9 +40,7 @@ export class EventsPane {
   private readonly notice: HTMLElement;
   private readonly olderButton: HTMLButtonElement;
   private readonly newerButton: HTMLButtonElement;
-  private readonly tailButton: HTMLButtonElement;
-  private readonly pauseButton: HTMLButtonElement;
-  private readonly tailStatus: HTMLElement;
+  private readonly live: LiveTailControls;
   private readonly announcer: HTMLElement;
 
   private current = "";
@@ -55,9 +53,6 @@ export class EventsPane {
   private forward: string | null = null;
   private next: string | null = null;
   private load: AbortController | null = null;
-  private tail: Tail | null = null;
-  private paused = false;
-  private buffered: LogEvent[] = [];
 
   constructor(private readonly ctx: Ctx) {
     this.search = h("input", {
@@ -88,17 +83,15 @@ export class EventsPane {
       ),
     );
     this.scope = h("p", { class: "scope" });
-    this.tailButton = h(
-      "button",
-      { type: "button", "data-testid": "tail-toggle", "aria-pressed": "false", onclick: () => this.toggleTail() },
-      "Live tail",
+    this.live = new LiveTailControls(
+      ctx,
+      () => (this.view?.group ? { group: this.view.group, stream: this.view.stream, filter: this.view.filter } : null),
+      (events) => {
+        this.add(events, "end");
+        this.done();
+      },
+      (text) => this.announce(text),
     );
-    this.pauseButton = h(
-      "button",
-      { type: "button", "data-testid": "tail-pause", hidden: true, "aria-pressed": "false", onclick: () => this.togglePause() },
-      "Pause",
-    );
-    this.tailStatus = h("span", { class: "tail-status", "data-testid": "tail-status", role: "status" });
     this.announcer = h("span", { class: "announce", role: "status", "data-testid": "announce" });
     this.notice = h("p", { class: "notice", hidden: true, "data-testid": "unmatched-notice" });
     this.olderButton = h("button", { type: "button", class: "more", hidden: true, onclick: () => void this.older() }, "Load older events");
@@ -116,9 +109,9 @@ export class EventsPane {
         h(
           "div",
           { class: "buttons" },
-          this.tailButton,
-          this.pauseButton,
-          this.tailStatus,
+          this.live.toggle,
+          this.live.pause,
+          this.live.status,
           h("button", { type: "button", "data-testid": "copy-link", onclick: () => void this.copyLink() }, "Copy link"),
           h("button", { type: "button", "data-testid": "download", onclick: () => this.download() }, "Download NDJSON"),
         ),
@@ -143,7 +136,7 @@ export class EventsPane {
     if (key(view) === this.current) return;
     this.current = key(view);
     this.view = view;
-    this.stopTail();
+    this.live.stop();
     this.reset();
     this.pattern = parsePattern(view.filter);
     if (!view.group) {
@@ -163,7 +156,7 @@ export class EventsPane {
 
   /** Stops everything (sign-out). */
   close(): void {
-    this.stopTail();
+    this.live.stop();
     this.load?.abort();
     this.current = "";
   }
@@ -377,90 +370,6 @@ export class EventsPane {
 
   private announce(text: string): void {
     this.announcer.textContent = text;
-  }
-
-  // ------------------------------------------------------------ live tail
-
-  private toggleTail(): void {
-    if (this.tail) {
-      this.stopTail();
-      this.tailStatus.textContent = "Live tail stopped.";
-      return;
-    }
-    const view = this.view;
-    if (!view?.group) return;
-    this.tailButton.setAttribute("aria-pressed", "true");
-    this.tailButton.textContent = "Stop live tail";
-    this.pauseButton.hidden = false;
-    this.tailStatus.textContent = "Connecting…";
-    this.tail = new Tail(this.ctx.api, view.group, view.stream, view.filter, {
-      onOpen: (resumed) => {
-        this.tailStatus.textContent = resumed ? "Live again (resumed)." : "Live: new events appear below.";
-        this.tailStatus.dataset.state = "live";
-      },
-      onEvent: (event) => {
-        if (this.paused) {
-          this.buffered.push(event);
-          this.renderPause();
-        } else {
-          this.add([event], "end");
-          this.done();
-        }
-      },
-      onRetrying: (ms) => {
-        this.tailStatus.textContent = `Connection lost; reconnecting in ${Math.round(ms / 1000)} s…`;
-        this.tailStatus.dataset.state = "retrying";
-      },
-      onDropped: (text) => this.announce(`Some events were skipped: ${text}`),
-      onClose: ({ ended, error }) => {
-        this.stopTail();
-        if (error) {
-          this.tailStatus.textContent = "Live tail refused.";
-          this.ctx.fail(error);
-        } else {
-          this.tailStatus.textContent = `Live tail ended: ${ended ?? "closed"}.`;
-        }
-      },
-    });
-    this.tail.start();
-  }
-
-  private togglePause(): void {
-    this.paused = !this.paused;
-    if (!this.paused) {
-      const events = this.buffered;
-      this.buffered = [];
-      this.add(events, "end");
-      this.done();
-    }
-    this.renderPause();
-  }
-
-  private renderPause(): void {
-    const n = this.buffered.length;
-    this.pauseButton.setAttribute("aria-pressed", String(this.paused));
-    this.pauseButton.textContent = this.paused ? `Resume (${n} new)` : "Pause";
-    if (this.paused) {
-      this.tailStatus.textContent = `Paused: ${n} new event${n === 1 ? "" : "s"} waiting.`;
-      this.tailStatus.dataset.state = "paused";
-    } else if (this.tail) {
-      this.tailStatus.textContent = "Live: new events appear below.";
-      this.tailStatus.dataset.state = "live";
-    }
-  }
-
-  private stopTail(): void {
-    this.tail?.stop();
-    this.tail = null;
-    this.paused = false;
-    this.buffered = [];
-    this.tailButton.setAttribute("aria-pressed", "false");
-    this.tailButton.textContent = "Live tail";
-    this.pauseButton.hidden = true;
-    this.pauseButton.setAttribute("aria-pressed", "false");
-    this.pauseButton.textContent = "Pause";
-    this.tailStatus.textContent = "";
-    delete this.tailStatus.dataset.state;
   }
 
   // ------------------------------------------------------------ share and keep
