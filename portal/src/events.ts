@@ -90,6 +90,7 @@ export class EventsPane {
         this.add(events, "end");
         this.done();
       },
+      (event) => this.seen.has(eventKey(event)),
       (text) => this.announce(text),
     );
     this.announcer = h("span", { class: "announce", role: "status", "data-testid": "announce" });

@@ -26,6 +26,8 @@ export class LiveTailControls {
     private readonly ctx: Ctx,
     private readonly target: () => TailTarget | null,
     private readonly deliver: (events: LogEvent[]) => void,
+    /** Whether an event is on screen already (a resumed tail may repeat some). */
+    private readonly known: (event: LogEvent) => boolean,
     private readonly announce: (text: string) => void,
   ) {
     this.toggle = h(
@@ -66,6 +68,7 @@ export class LiveTailControls {
           this.deliver([event]);
           return;
         }
+        if (this.known(event) || this.held.some((e) => sameEvent(e, event))) return;
         this.held.push(event);
         this.renderPause();
       },
@@ -115,4 +118,9 @@ export class LiveTailControls {
     this.pause.textContent = "Pause";
     this.state("");
   }
+}
+
+function sameEvent(a: LogEvent, b: LogEvent): boolean {
+  if (a.eventId || b.eventId) return a.eventId === b.eventId;
+  return a.timestamp === b.timestamp && a.message === b.message && a.logStreamName === b.logStreamName;
 }

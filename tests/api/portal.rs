@@ -43,6 +43,8 @@ async fn the_page_and_its_files_are_served_with_a_strict_policy() {
         assert_eq!(header(&h, "x-content-type-options"), "nosniff", "{path}");
         assert_eq!(header(&h, "referrer-policy"), "no-referrer", "{path}");
         assert_eq!(header(&h, "x-frame-options"), "DENY", "{path}");
+        assert_eq!(header(&h, "cross-origin-opener-policy"), "same-origin", "{path}");
+        assert_eq!(header(&h, "cross-origin-resource-policy"), "same-origin", "{path}");
         assert_eq!(header(&h, "cache-control"), "no-cache", "{path}");
         assert!(header(&h, "etag").starts_with('"'), "{path}");
         let body = r.text().await.unwrap();
