@@ -42,6 +42,7 @@ export class EventsPane {
   private readonly newerButton: HTMLButtonElement;
   private readonly live: LiveTailControls;
   private readonly announcer: HTMLElement;
+  private readonly actions: HTMLElement;
 
   private current = "";
   private view: View | null = null;
@@ -99,24 +100,20 @@ export class EventsPane {
     this.newerButton = h("button", { type: "button", class: "more", hidden: true, onclick: () => void this.newer() }, "Load newer events");
     this.list = h("ol", { class: "events", "data-testid": "event-list", "aria-label": "Log events" });
     this.status = h("p", { class: "status", role: "status", "data-testid": "events-status" });
+    this.actions = h(
+      "div",
+      { class: "buttons", hidden: true },
+      this.live.toggle,
+      this.live.pause,
+      this.live.status,
+      h("button", { type: "button", "data-testid": "copy-link", onclick: () => void this.copyLink() }, "Copy link"),
+      h("button", { type: "button", "data-testid": "download", onclick: () => this.download() }, "Download NDJSON"),
+    );
     this.el = h(
       "section",
       { class: "pane", id: "pane-events", role: "tabpanel", "aria-labelledby": "tab-events" },
       form,
-      h(
-        "div",
-        { class: "toolbar" },
-        this.scope,
-        h(
-          "div",
-          { class: "buttons" },
-          this.live.toggle,
-          this.live.pause,
-          this.live.status,
-          h("button", { type: "button", "data-testid": "copy-link", onclick: () => void this.copyLink() }, "Copy link"),
-          h("button", { type: "button", "data-testid": "download", onclick: () => this.download() }, "Download NDJSON"),
-        ),
-      ),
+      h("div", { class: "toolbar" }, this.scope, this.actions),
       this.notice,
       this.olderButton,
       this.list,
@@ -140,6 +137,7 @@ export class EventsPane {
     this.live.stop();
     this.reset();
     this.pattern = parsePattern(view.filter);
+    this.actions.hidden = !view.group;
     if (!view.group) {
       this.scope.textContent = "";
       this.status.textContent = "Choose a log group.";

@@ -273,6 +273,15 @@ async fn the_viewer_works_in_a_real_browser() {
         .unwrap()
         .to_owned();
 
+    // A second gateway whose CloudWatch answers every call with a 500.
+    let failing = canned_server(
+        500,
+        r#"{"__type":"InternalFailure","message":"upstream exploded"}"#,
+        Duration::ZERO,
+    );
+    let broken = spawn_app_against(&failing.url, &[]).await;
+    broken.create_tenant("acme", own("acme")).await;
+
     let screenshots = target_dir().join("portal-screenshots");
     let env: Vec<(&str, String)> = vec![
         ("PORTAL_BASE_URL", app.address.clone()),
@@ -289,6 +298,7 @@ async fn the_viewer_works_in_a_real_browser() {
         ("PORTAL_SCREENSHOTS", screenshots.display().to_string()),
         ("PORTAL_CHROMIUM", chromium),
         ("PORTAL_MARKUP", MARKUP.to_owned()),
+        ("PORTAL_BROKEN_URL", broken.address.clone()),
     ];
     let run = tokio::process::Command::new("node")
         .args([

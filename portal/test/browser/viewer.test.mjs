@@ -29,6 +29,7 @@ const PUT_URL = env("PORTAL_PUT_URL");
 const ERROR_EVENTS = JSON.parse(env("PORTAL_ERROR_EVENTS"));
 const SHOTS = env("PORTAL_SCREENSHOTS");
 const MARKUP = env("PORTAL_MARKUP");
+const BROKEN = env("PORTAL_BROKEN_URL");
 const CHROMIUM = process.env.PORTAL_CHROMIUM || "/usr/bin/chromium";
 const WAIT = 20_000;
 
@@ -298,6 +299,23 @@ test("rate limiting shows the wait, then retry works", async (t) => {
   await items(page, "group-list").filter({ hasText: GROUP_SLOW }).waitFor();
   assert.ok(errors.some((e) => e.includes("status of 429")), `console: ${errors}`);
   assert.deepEqual(unexpected(errors, 429), []);
+});
+
+test("a CloudWatch failure shows the upstream error state, with a retry", async (t) => {
+  const { page, errors } = await open(t);
+  await page.goto(`${BROKEN}/portal/`);
+  await page.getByTestId("token-input").fill(JWT_A);
+  await page.getByTestId("sign-in").click();
+  const banner = page.locator("[data-testid=error-banner][data-status='502']");
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /CloudWatch Logs or logward failed/);
+  assert.match(await banner.textContent(), /upstream_error/);
+  assert.ok(!(await banner.textContent()).includes("exploded"), "the upstream's own text stays out");
+  await banner.getByRole("button", { name: "Retry" }).click();
+  await page.locator("[data-testid=error-banner][data-status='502']").waitFor();
+  await shot(page, "upstream-error");
+  assert.ok(errors.some((e) => e.includes("status of 502")), `console: ${errors}`);
+  assert.deepEqual(unexpected(errors, 502), []);
 });
 
 test("keyboard and narrow screens: labelled controls, no sideways scrolling", async (t) => {
