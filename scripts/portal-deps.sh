@@ -42,7 +42,7 @@ logward_ensure_portal_deps() {
     fi
     echo "portal: installing Debian's chromium for the browser tests (first run only)" >&2
     $sudo apt-get update -qq &&
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null || {
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null || {
         echo "portal: installing chromium failed" >&2
         return 1
     }
