@@ -4,6 +4,7 @@
 //! the variable; nothing later parses configuration.
 
 mod parse;
+mod portal;
 mod source;
 mod variables;
 
@@ -16,6 +17,7 @@ use secrecy::SecretString;
 use crate::domain::AccountId;
 use crate::domain::RateLimit;
 
+pub use portal::{FrameAncestors, PortalSettings};
 pub use source::Source;
 use variables::Var;
 
@@ -72,6 +74,8 @@ pub struct Settings {
     pub cache_reload_interval: Duration,
     pub shutdown_grace: Duration,
     pub log: LogSettings,
+    /// The log viewer at `/portal/`.
+    pub portal: PortalSettings,
 }
 
 #[derive(Debug, Clone)]

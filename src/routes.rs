@@ -8,6 +8,7 @@ pub(crate) mod extract;
 pub(crate) mod health;
 pub(crate) mod logs;
 pub mod openapi;
+pub(crate) mod portal;
 pub(crate) mod problem;
 pub(crate) mod query;
 
@@ -52,6 +53,7 @@ fn table() -> Vec<Route> {
     let mut all = health::routes();
     all.extend(logs::routes());
     all.extend(admin::routes());
+    all.extend(portal::routes());
     all
 }
 

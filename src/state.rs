@@ -23,4 +23,6 @@ pub(crate) struct AppState {
     pub(crate) metrics: Arc<Metrics>,
     /// What `GET /metrics` requires, if anything.
     pub(crate) metrics_token: Option<AdminToken>,
+    /// Whether `/portal/` is served, and who may frame it.
+    pub(crate) portal: crate::config::PortalSettings,
 }

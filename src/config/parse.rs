@@ -35,6 +35,7 @@ impl Settings {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as u64;
         let workers = src.ranged(var::WORKERS, cores, 1, 256)? as usize;
         let limits = limits(src)?;
+        let portal = super::portal::portal(src)?;
         Ok(Self {
             listen,
             workers,
@@ -60,6 +61,7 @@ impl Settings {
                 format: log_format,
                 filter: src.get(var::LOG).unwrap_or("info").to_owned(),
             },
+            portal,
         })
     }
 }

@@ -5,7 +5,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, health, logs};
+use super::{admin, health, logs, portal};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -45,6 +45,10 @@ use super::{admin, health, logs};
         admin::keys::create_admin_key,
         admin::keys::revoke_admin_key,
         admin::audit::query,
+        portal::redirect,
+        portal::index,
+        portal::script,
+        portal::stylesheet,
     ),
     components(schemas(crate::routes::problem::ProblemDoc)),
     modifiers(&Security),
@@ -52,6 +56,7 @@ use super::{admin, health, logs};
         (name = "logs", description = "Customer API: read your own logs (JWT or tenant API key)"),
         (name = "admin", description = "Management API (admin token, admin key or admin-role JWT)"),
         (name = "meta", description = "Health and API description"),
+        (name = "portal", description = "The customer log viewer: a static page that calls the logs API with the customer's own credential"),
     )
 )]
 pub(crate) struct ApiDoc;

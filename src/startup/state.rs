@@ -125,6 +125,7 @@ impl Built {
             audit: audit_sink,
             metrics,
             metrics_token: settings.metrics_token.as_ref().map(|t| AdminToken::new(Some(t))),
+            portal: settings.portal.clone(),
         });
         Ok(Self {
             state,

@@ -24,6 +24,7 @@ mod operations;
 mod paging_tokens;
 mod policy_validation;
 mod policy_versions;
+mod portal;
 pub mod read_surface;
 mod routes;
 mod simulator;
