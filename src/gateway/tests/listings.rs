@@ -1,0 +1,101 @@
+//! Listings and Logs Insights: what reaches CloudWatch, and what does not.
+
+use serde_json::json;
+
+use super::super::queries::StartQuery;
+use super::world::*;
+use crate::domain::{LogGroupName, LogStreamName};
+use crate::error::ErrorCode;
+
+#[tokio::test]
+async fn listing_the_streams_of_a_denied_group_never_reaches_upstream() {
+    let mut w = World::new(
+        json!([
+            allow(&["logs:DescribeLogStreams"], "log-group:/shared/*"),
+            deny(&["logs:DescribeLogStreams"], "log-group:/shared/globex"),
+            deny(&["logs:DescribeLogStreams"], "log-group:/shared/initech:*")
+        ]),
+        None,
+    );
+    let call = w.call(false);
+    for group in ["/shared/globex", "/shared/initech"] {
+        let input = super::super::streams::DescribeLogStreams {
+            group: LogGroupName::parse(group).unwrap(),
+            prefix: None,
+            order_by: None,
+            descending: None,
+            limit: 50,
+            next_token: None,
+        };
+        let err = w.gateway.describe_log_streams(&call, Ok(input)).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::AccessDenied, "{group}");
+        assert_eq!(w.audited().reason, "explicit_deny");
+    }
+    assert!(w.stub.calls().is_empty());
+}
+
+#[tokio::test]
+async fn a_query_start_takes_a_slot_and_the_cap_refuses_before_upstream() {
+    let mut w = World::new(
+        json!([allow(&["logs:StartQuery", "logs:StopQuery"], "log-group:/acme/*")]),
+        None,
+    );
+    let call = w.call(false);
+    let start = || StartQuery {
+        groups: vec![LogGroupName::parse("/acme/app").unwrap()],
+        query_string: "fields @message".into(),
+        start_time: 0,
+        end_time: 1,
+        limit: None,
+    };
+    let id = w.gateway.start_query(&call, Ok(start())).await.unwrap();
+    assert_eq!(id, "q-1");
+    let record = w.audited();
+    assert_eq!((record.reason, record.http_status), ("allowed", 201));
+    assert_eq!(record.resource.as_deref(), Some("query/q-1"));
+
+    // The cap is 1 and q-1 runs: refused by the ledger, CloudWatch not asked.
+    let err = w.gateway.start_query(&call, Ok(start())).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Throttled);
+    assert_eq!(w.stub.calls().len(), 1);
+
+    // Stopping it frees the slot.
+    w.gateway.stop_query(&call, Ok("q-1".into())).await.unwrap();
+    w.gateway.start_query(&call, Ok(start())).await.unwrap();
+    assert_eq!(w.stub.calls().len(), 3);
+}
+
+#[tokio::test]
+async fn a_stream_listing_asks_cloudwatch_only_for_the_prefixes_the_policy_allows() {
+    let mut w = World::new(
+        json!([
+            {"Effect": "Allow", "Action": "logs:DescribeLogStreams",
+             "Resource": "arn:aws:logs:*:*:log-group:/shared:log-stream:${tenant}/*"},
+            allow(&["logs:DescribeLogStreams"], "log-group:/shared:log-stream:common-*")
+        ]),
+        None,
+    );
+    let call = w.call(false);
+    let input = |prefix: Option<&str>| super::super::streams::DescribeLogStreams {
+        group: LogGroupName::parse("/shared").unwrap(),
+        prefix: prefix.map(|p| LogStreamName::parse(p).unwrap()),
+        order_by: None,
+        descending: None,
+        limit: 50,
+        next_token: None,
+    };
+    w.gateway.describe_log_streams(&call, Ok(input(None))).await.unwrap();
+    w.gateway
+        .describe_log_streams(&call, Ok(input(Some("acme/web"))))
+        .await
+        .unwrap();
+    assert_eq!(
+        w.stub.calls(),
+        [
+            "DescribeLogStreams /shared Some(\"acme/\")",
+            "DescribeLogStreams /shared Some(\"common-\")",
+            "DescribeLogStreams /shared Some(\"acme/web\")",
+        ]
+    );
+    assert_eq!(w.audited().reason, "allowed");
+}
