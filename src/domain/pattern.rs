@@ -97,23 +97,7 @@ impl ArnPattern {
         states[0] = true;
         self.skip_stars(&mut states);
         for ch in prefix.chars() {
-            let mut buf = [0u8; 4];
-            let bytes = ch.encode_utf8(&mut buf).as_bytes();
-            let mut next = vec![false; n + 1];
-            for i in (0..n).filter(|i| states[*i]) {
-                match self.atoms[i] {
-                    Atom::Star => next[i] = true,
-                    Atom::AnyChar => next[i + 1] = true,
-                    Atom::Byte(_) => {
-                        let end = i + bytes.len();
-                        if end <= n && self.atoms[i..end].iter().zip(bytes).all(|(a, b)| *a == Atom::Byte(*b)) {
-                            next[end] = true;
-                        }
-                    }
-                }
-            }
-            self.skip_stars(&mut next);
-            states = next;
+            states = self.step(&states, ch);
         }
         let mut out = Vec::new();
         // A state whose rest needs the forbidden byte cannot lead to a match.
@@ -132,6 +116,29 @@ impl ArnPattern {
             out.push(String::from_utf8(run).ok()?);
         }
         Some(out)
+    }
+
+    /// The NFA states after reading `ch` from `states` (positions in `atoms`;
+    /// a star may also match nothing).
+    fn step(&self, states: &[bool], ch: char) -> Vec<bool> {
+        let n = self.atoms.len();
+        let mut buf = [0u8; 4];
+        let bytes = ch.encode_utf8(&mut buf).as_bytes();
+        let mut next = vec![false; n + 1];
+        for i in (0..n).filter(|i| states[*i]) {
+            match self.atoms[i] {
+                Atom::Star => next[i] = true,
+                Atom::AnyChar => next[i + 1] = true,
+                Atom::Byte(_) => {
+                    let end = i + bytes.len();
+                    if end <= n && self.atoms[i..end].iter().zip(bytes).all(|(a, b)| *a == Atom::Byte(*b)) {
+                        next[end] = true;
+                    }
+                }
+            }
+        }
+        self.skip_stars(&mut next);
+        next
     }
 
     /// Adds the states reachable by letting a star match nothing.
@@ -223,38 +230,14 @@ impl ArnPattern {
     /// prefix cannot match).
     pub(crate) fn matches_some_extension(&self, prefix: &str, forbidden: Option<u8>) -> bool {
         let n = self.atoms.len();
-        // NFA states: positions in `atoms`; a star may be skipped (epsilon).
-        let closure = |states: &mut Vec<bool>| {
-            for i in 0..n {
-                if states[i] && self.atoms[i] == Atom::Star {
-                    states[i + 1] = true;
-                }
-            }
-        };
         let mut states = vec![false; n + 1];
         states[0] = true;
-        closure(&mut states);
+        self.skip_stars(&mut states);
         for ch in prefix.chars() {
-            let mut buf = [0u8; 4];
-            let bytes = ch.encode_utf8(&mut buf).as_bytes();
-            let mut next = vec![false; n + 1];
-            for i in (0..n).filter(|i| states[*i]) {
-                match self.atoms[i] {
-                    Atom::Star => next[i] = true,
-                    Atom::AnyChar => next[i + 1] = true,
-                    Atom::Byte(_) => {
-                        let end = i + bytes.len();
-                        if end <= n && self.atoms[i..end].iter().zip(bytes).all(|(a, b)| *a == Atom::Byte(*b)) {
-                            next[end] = true;
-                        }
-                    }
-                }
-            }
-            closure(&mut next);
-            if !next.iter().any(|s| *s) {
+            states = self.step(&states, ch);
+            if !states.iter().any(|s| *s) {
                 return false;
             }
-            states = next;
         }
         // A reachable state is viable when the rest of the pattern can match
         // some continuation: it must not require the forbidden byte.

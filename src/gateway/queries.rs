@@ -147,19 +147,13 @@ impl Gateway {
         call: &Call,
         query_id: Parsed<String>,
     ) -> Result<(String, QueryResults), ApiError> {
-        let action = Action::GetQueryResults;
-        let about = query_id.as_ref().ok().map(|id| format!("query/{id}"));
-        let decided = match query_id {
-            Err(e) => Decided::invalid(e),
-            Ok(id) => match self.owned_query(call, action, &id).await {
-                Err(e) => Decided::invalid(e),
-                Ok((verdict, finished)) => {
-                    let result = self.results(call, &verdict, &id, finished).await.map(|r| (id, r));
-                    Decided::new(verdict, result)
-                }
-            },
-        };
-        self.finish_about(call, action, decided, 200, about.as_deref())
+        self.on_own_query(
+            call,
+            Action::GetQueryResults,
+            query_id,
+            async |verdict, id, finished| self.results(call, verdict, id, finished).await,
+        )
+        .await
     }
 
     /// Stops the caller's own query (a finished one is left alone).
@@ -168,14 +162,28 @@ impl Gateway {
         call: &Call,
         query_id: Parsed<String>,
     ) -> Result<(String, Stopped), ApiError> {
-        let action = Action::StopQuery;
+        self.on_own_query(call, Action::StopQuery, query_id, async |verdict, id, finished| {
+            self.stop(call, verdict, id, finished).await
+        })
+        .await
+    }
+
+    /// Runs `work` on the caller's query `query_id` once it is found and
+    /// re-authorized for `action` (404 for anyone else's), and audits it.
+    async fn on_own_query<T>(
+        &self,
+        call: &Call,
+        action: Action,
+        query_id: Parsed<String>,
+        work: impl AsyncFnOnce(&Verdict, &str, bool) -> Result<T, ApiError>,
+    ) -> Result<(String, T), ApiError> {
         let about = query_id.as_ref().ok().map(|id| format!("query/{id}"));
         let decided = match query_id {
             Err(e) => Decided::invalid(e),
             Ok(id) => match self.owned_query(call, action, &id).await {
                 Err(e) => Decided::invalid(e),
                 Ok((verdict, finished)) => {
-                    let result = self.stop(call, &verdict, &id, finished).await.map(|s| (id, s));
+                    let result = work(&verdict, &id, finished).await.map(|r| (id, r));
                     Decided::new(verdict, result)
                 }
             },

@@ -5,6 +5,7 @@
 
 use super::{CompiledPolicy, Decision, Effect, group_of};
 use crate::domain::action::Action;
+use crate::domain::pattern::ArnPattern;
 
 impl CompiledPolicy {
     /// Decides `action` on *every* stream whose ARN starts with `prefix`
@@ -68,16 +69,10 @@ impl CompiledPolicy {
     /// authorized one by one.
     pub(crate) fn allowed_group_prefixes(&self, action: Action) -> Option<Vec<String>> {
         let mut prefixes: Vec<String> = Vec::new();
-        for s in self
-            .statements
-            .iter()
-            .filter(|s| s.effect == Effect::Allow && s.actions & action.bit() != 0)
-        {
-            for r in &s.resources {
-                let (_, rest) = r.resolved().split_once(":log-group:")?;
-                let end = rest.find(['*', '?', '$', ':']).unwrap_or(rest.len());
-                prefixes.push(rest[..end].to_owned());
-            }
+        for r in self.allow_patterns(action) {
+            let (_, rest) = r.resolved().split_once(":log-group:")?;
+            let end = rest.find(['*', '?', '$', ':']).unwrap_or(rest.len());
+            prefixes.push(rest[..end].to_owned());
         }
         Some(minimal(prefixes))
     }
@@ -89,16 +84,18 @@ impl CompiledPolicy {
     /// each listed stream is still authorized.
     pub(crate) fn allowed_stream_prefixes(&self, action: Action, streams_prefix: &str) -> Option<Vec<String>> {
         let mut prefixes: Vec<String> = Vec::new();
-        for s in self
-            .statements
-            .iter()
-            .filter(|s| s.effect == Effect::Allow && s.actions & action.bit() != 0)
-        {
-            for r in &s.resources {
-                prefixes.extend(r.literal_continuations(streams_prefix, b':')?);
-            }
+        for r in self.allow_patterns(action) {
+            prefixes.extend(r.literal_continuations(streams_prefix, b':')?);
         }
         Some(minimal(prefixes))
+    }
+
+    /// Every resource pattern of the Allow statements for `action`.
+    fn allow_patterns(&self, action: Action) -> impl Iterator<Item = &ArnPattern> {
+        self.statements
+            .iter()
+            .filter(move |s| s.effect == Effect::Allow && s.actions & action.bit() != 0)
+            .flat_map(|s| s.resources.iter())
     }
 }
 
