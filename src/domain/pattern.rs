@@ -93,12 +93,7 @@ impl ArnPattern {
     /// optimisation for asking CloudWatch narrowly; never a proof.
     pub(crate) fn literal_continuations(&self, prefix: &str, forbidden: u8) -> Option<Vec<String>> {
         let n = self.atoms.len();
-        let mut states = vec![false; n + 1];
-        states[0] = true;
-        self.skip_stars(&mut states);
-        for ch in prefix.chars() {
-            states = self.step(&states, ch);
-        }
+        let states = self.after(prefix);
         let mut out = Vec::new();
         // A state whose rest needs the forbidden byte cannot lead to a match.
         let viable = |i: usize| !self.atoms[i..].contains(&Atom::Byte(forbidden));
@@ -116,6 +111,20 @@ impl ArnPattern {
             out.push(String::from_utf8(run).ok()?);
         }
         Some(out)
+    }
+
+    /// The NFA states after reading all of `prefix` from the start.
+    fn after(&self, prefix: &str) -> Vec<bool> {
+        let mut states = vec![false; self.atoms.len() + 1];
+        states[0] = true;
+        self.skip_stars(&mut states);
+        for ch in prefix.chars() {
+            if !states.iter().any(|s| *s) {
+                break;
+            }
+            states = self.step(&states, ch);
+        }
+        states
     }
 
     /// The NFA states after reading `ch` from `states` (positions in `atoms`;
@@ -230,15 +239,7 @@ impl ArnPattern {
     /// prefix cannot match).
     pub(crate) fn matches_some_extension(&self, prefix: &str, forbidden: Option<u8>) -> bool {
         let n = self.atoms.len();
-        let mut states = vec![false; n + 1];
-        states[0] = true;
-        self.skip_stars(&mut states);
-        for ch in prefix.chars() {
-            states = self.step(&states, ch);
-            if !states.iter().any(|s| *s) {
-                return false;
-            }
-        }
+        let states = self.after(prefix);
         // A reachable state is viable when the rest of the pattern can match
         // some continuation: it must not require the forbidden byte.
         (0..=n).filter(|i| states[*i]).any(|i| match forbidden {
