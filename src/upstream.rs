@@ -54,6 +54,18 @@ pub enum UpstreamError {
 }
 
 impl UpstreamError {
+    /// Whether CloudWatch provably did not act on the request (it refused
+    /// it, or it never left this process).
+    pub fn proves_nothing_started(&self) -> bool {
+        matches!(
+            self,
+            UpstreamError::NotFound(_)
+                | UpstreamError::InvalidRequest(_)
+                | UpstreamError::Throttled
+                | UpstreamError::Overloaded
+        )
+    }
+
     /// Short stable word for metrics.
     pub(crate) fn kind(&self) -> &'static str {
         match self {

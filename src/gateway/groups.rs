@@ -91,7 +91,10 @@ impl Gateway {
         prefixes: Vec<Option<String>>,
     ) -> Result<LogGroups, ApiError> {
         verdict.require()?;
-        let binding = Binding::new("log-groups").param("prefix", input.prefix.as_deref());
+        let binding = Binding::new("log-groups")
+            .param("prefix", input.prefix.as_deref())
+            // The token indexes this list: bound to it, a policy change voids it.
+            .param("asked", Some(&super::streams::asked(&prefixes)));
         let cursor = match self.unwrap_token(call, ACTION, &binding, input.next_token.as_deref())? {
             Some(inner) => Cursor::decode(&inner)?,
             None => Cursor::default(),

@@ -24,9 +24,16 @@ pub(crate) struct Cursor {
 }
 
 impl Cursor {
-    /// `query:skip:token`, the inner text of a sealed paging token.
+    /// `query:skip:token` (numbers zero-padded), the inner text of a sealed paging token.
     pub(crate) fn encode(&self) -> String {
-        format!("{}:{}:{}", self.query, self.skip, self.token.as_deref().unwrap_or(""))
+        // Fixed-width numbers: the sealed token's length must not tell how
+        // far into a page (past how many hidden items) the next one starts.
+        format!(
+            "{:05}:{:05}:{}",
+            self.query,
+            self.skip,
+            self.token.as_deref().unwrap_or("")
+        )
     }
 
     pub(crate) fn decode(inner: &str) -> Result<Self, ApiError> {

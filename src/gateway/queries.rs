@@ -242,8 +242,17 @@ impl Gateway {
         let query_id = match started {
             Ok(id) => id,
             Err(e) => {
-                if let Err(release) = self.queries.release(&reservation).await {
-                    tracing::warn!(error = %release, "could not release an Insights reservation; it expires by itself");
+                // Only an answer that proves nothing started frees the slot. A
+                // timeout or failure may have started a query nobody can see:
+                // it keeps counting for CloudWatch's whole running window.
+                let outcome = if e.proves_nothing_started() {
+                    self.queries.release(&reservation).await
+                } else {
+                    let unknown = format!("unconfirmed:{}", uuid::Uuid::new_v4().simple());
+                    self.queries.confirm(&reservation, &unknown).await
+                };
+                if let Err(ledger) = outcome {
+                    tracing::warn!(error = %ledger, "could not settle an Insights reservation; it expires by itself");
                 }
                 return Err(e.into());
             }
@@ -251,6 +260,7 @@ impl Gateway {
         if let Err(e) = self.queries.confirm(&reservation, &query_id).await {
             // Untracked, nobody could read it; do not leave it running.
             let _ = self.upstream.stop_query(query_id).await;
+            let _ = self.queries.release(&reservation).await;
             return Err(e);
         }
         Ok(query_id)

@@ -42,6 +42,13 @@ impl Gateway {
         call: &Call,
         input: Parsed<DescribeLogStreams>,
     ) -> Result<LogStreams, ApiError> {
+        let input = input.and_then(|i| match (&i.prefix, i.order_by) {
+            (Some(_), Some(StreamOrder::LastEventTime)) => Err(ApiError::invalid_param(
+                "orderBy",
+                "LastEventTime cannot be combined with prefix",
+            )),
+            _ => Ok(i),
+        });
         let decided = match input {
             Err(e) => Decided::invalid(e),
             Ok(input) => {
@@ -69,14 +76,7 @@ impl Gateway {
         let group = &input.group;
         let order = input.order_by.map(|o| format!("{o:?}"));
         let descending = input.descending.map(|d| d.to_string());
-        let binding = Binding::new(&self.scope.group_arn(group))
-            .param("prefix", input.prefix.as_ref().map(LogStreamName::as_str))
-            .param("orderBy", order.as_deref())
-            .param("descending", descending.as_deref());
-        let cursor = match self.unwrap_token(call, ACTION, &binding, input.next_token.as_deref())? {
-            Some(inner) => Cursor::decode(&inner)?,
-            None => Cursor::default(),
-        };
+
         // Ask CloudWatch only for the stream prefixes the policy can allow
         // (CloudWatch cannot combine a prefix with LastEventTime order).
         let wanted = input.prefix.as_ref().map(LogStreamName::as_str);
@@ -91,6 +91,16 @@ impl Gateway {
         if input.descending == Some(true) {
             prefixes.reverse();
         }
+        let binding = Binding::new(&self.scope.group_arn(group))
+            .param("prefix", input.prefix.as_ref().map(LogStreamName::as_str))
+            .param("orderBy", order.as_deref())
+            .param("descending", descending.as_deref())
+            // The token indexes this list: bound to it, a policy change voids it.
+            .param("asked", Some(&asked(&prefixes)));
+        let cursor = match self.unwrap_token(call, ACTION, &binding, input.next_token.as_deref())? {
+            Some(inner) => Cursor::decode(&inner)?,
+            None => Cursor::default(),
+        };
         let fetch = |prefix: &Option<String>, next_token: Option<String>| {
             let request = DescribeLogStreamsRequest {
                 group: group.clone(),
@@ -115,4 +125,10 @@ impl Gateway {
         let next_token = next.and_then(|c| self.wrap_token(call, ACTION, &binding, Some(&c.encode())));
         Ok(LogStreams { streams, next_token })
     }
+}
+
+/// The narrowed prefixes as one text, for the token binding.
+pub(super) fn asked(prefixes: &[Option<String>]) -> String {
+    let list: Vec<&str> = prefixes.iter().map(|p| p.as_deref().unwrap_or("")).collect();
+    serde_json::to_string(&list).unwrap_or_default()
 }

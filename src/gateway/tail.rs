@@ -68,15 +68,22 @@ pub(super) enum Scope {
 
 impl Gateway {
     /// Opens a tail, or refuses it like the read it repeats.
+    /// `action` is GetLogEvents for a stream tail, FilterLogEvents for a
+    /// group tail (it names the request in the audit even when it is invalid).
     pub(crate) async fn open_tail(
         self: &Arc<Self>,
         call: &Call,
+        action: Action,
         input: Parsed<OpenTail>,
     ) -> Result<TailSession, ApiError> {
-        let action = match input.as_ref().map(|i| &i.target) {
-            Ok(TailTarget::Group(_)) => Action::FilterLogEvents,
-            _ => Action::GetLogEvents,
-        };
+        let input = input.and_then(|i| match (&i.target, action) {
+            (TailTarget::Stream { .. }, Action::GetLogEvents) => Ok(i),
+            (TailTarget::Group(s), Action::FilterLogEvents) if matches!(s.streams, StreamSelection::Prefix(_)) => Err(
+                ApiError::invalid_param("logStreamNamePrefix", "is not supported for tails; name the streams"),
+            ),
+            (TailTarget::Group(_), Action::FilterLogEvents) => Ok(i),
+            _ => Err(ApiError::invalid_param("action", "does not match what is tailed")),
+        });
         let decided = match input {
             Err(e) => Decided::invalid(e),
             Ok(input) => {

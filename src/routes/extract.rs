@@ -41,14 +41,24 @@ fn log_principal(req: &HttpRequest, tenant: Option<String>, principal: &str) {
     });
 }
 
+/// Runs `authenticate` with the request and the application state.
+fn extract<T: 'static>(
+    req: &HttpRequest,
+    authenticate: impl AsyncFnOnce(HttpRequest, web::Data<AppState>) -> Result<T, ApiError> + 'static,
+) -> LocalBoxFuture<'static, Result<T, ApiError>> {
+    let req = req.clone();
+    Box::pin(async move {
+        let state = state(&req)?;
+        authenticate(req, state).await
+    })
+}
+
 impl FromRequest for Call {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = state(&req)?;
+        extract(req, async |req, state| {
             let call = state
                 .gateway
                 .authenticate(presented(&req), request_id(&req), req.path())
@@ -64,9 +74,7 @@ impl FromRequest for AdminPrincipal {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = state(&req)?;
+        extract(req, async |req, state| {
             let refused = |e: AdminRefusal| {
                 tracing::info!(path = req.path(), error = ?e, "admin authentication failed");
                 match e {

@@ -78,10 +78,10 @@ impl ResponseError for ApiError {
     }
 }
 
-/// The problem responses of every customer (`/v1`) route.
+/// The problem responses every authenticated route shares.
 #[allow(dead_code)]
 #[derive(utoipa::IntoResponses)]
-pub(crate) enum DataProblems {
+pub(crate) enum ClientProblems {
     #[response(
         status = 400,
         description = "Invalid input",
@@ -95,17 +95,23 @@ pub(crate) enum DataProblems {
     )]
     Unauthenticated(ProblemDoc),
     #[response(
-        status = 403,
-        description = "Not allowed by the tenant policy or the key's scope",
-        content_type = "application/problem+json"
-    )]
-    Denied(ProblemDoc),
-    #[response(
         status = 404,
         description = "No such resource",
         content_type = "application/problem+json"
     )]
     NotFound(ProblemDoc),
+}
+
+/// The further problem responses of the customer (`/v1`) routes.
+#[allow(dead_code)]
+#[derive(utoipa::IntoResponses)]
+pub(crate) enum DataProblems {
+    #[response(
+        status = 403,
+        description = "Not allowed by the tenant policy or the key's scope",
+        content_type = "application/problem+json"
+    )]
+    Denied(ProblemDoc),
     #[response(
         status = 429,
         description = "A rate limit, a per-tenant cap or CloudWatch's throttling; see Retry-After",
@@ -132,30 +138,16 @@ pub(crate) enum DataProblems {
     Timeout(ProblemDoc),
 }
 
-/// The problem responses of every admin route.
+/// The further problem response of the admin routes.
 #[allow(dead_code)]
 #[derive(utoipa::IntoResponses)]
 pub(crate) enum AdminProblems {
-    #[response(
-        status = 400,
-        description = "Invalid input",
-        content_type = "application/problem+json"
-    )]
-    Invalid(ProblemDoc),
-    #[response(
-        status = 401,
-        description = "Missing or invalid credentials",
-        content_type = "application/problem+json"
-    )]
-    Unauthenticated(ProblemDoc),
     #[response(
         status = 403,
         description = "Not an operator",
         content_type = "application/problem+json"
     )]
     Forbidden(ProblemDoc),
-    #[response(status = 404, description = "Not found", content_type = "application/problem+json")]
-    NotFound(ProblemDoc),
 }
 
 /// Wires actix's own extractor rejections into problem+json.

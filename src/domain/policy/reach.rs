@@ -85,7 +85,14 @@ impl CompiledPolicy {
     pub(crate) fn allowed_stream_prefixes(&self, action: Action, streams_prefix: &str) -> Option<Vec<String>> {
         let mut prefixes: Vec<String> = Vec::new();
         for r in self.allow_patterns(action) {
-            prefixes.extend(r.literal_continuations(streams_prefix, b':')?);
+            // A continuation no stream name can start with (a literal `*`
+            // from `${*}`, over 512 characters) matches nothing: not asked for.
+            let continuations = r.literal_continuations(streams_prefix, b':')?;
+            prefixes.extend(
+                continuations
+                    .into_iter()
+                    .filter(|c| c.is_empty() || crate::domain::LogStreamName::parse(c).is_ok()),
+            );
         }
         Some(minimal(prefixes))
     }

@@ -106,19 +106,25 @@ impl TailSession {
         if self.sent.contains(&event.id) {
             return false;
         }
-        if let Some(selection) = &self.group {
-            let Ok(tenant) = self
-                .gateway
-                .auth
-                .still_valid(self.call.tenant_id(), &self.call.principal.credential)
-            else {
-                return false;
-            };
-            let Some(stream) = &event.stream else { return false };
-            let arn = self.gateway.scope.stream_arn_raw(&selection.group, stream);
-            if !tenant.policy.authorize(self.action, &arn).is_allowed() {
-                return false;
-            }
+        // Every event is checked against the credential and the policy as
+        // they are now, not only at the next heartbeat.
+        let Ok(tenant) = self
+            .gateway
+            .auth
+            .still_valid(self.call.tenant_id(), &self.call.principal.credential)
+        else {
+            return false;
+        };
+        let allowed = match (&self.group, &self.scope) {
+            (Some(selection), _) => event.stream.as_deref().is_some_and(|stream| {
+                let arn = self.gateway.scope.stream_arn_raw(&selection.group, stream);
+                tenant.policy.authorize(self.action, &arn).is_allowed()
+            }),
+            (None, Scope::Stream(arn)) => tenant.policy.authorize(self.action, arn).is_allowed(),
+            (None, _) => false,
+        };
+        if !allowed {
+            return false;
         }
         if self.sent.len() >= MAX_SENT_IDS {
             self.sent.clear();

@@ -99,3 +99,25 @@ async fn a_stream_listing_asks_cloudwatch_only_for_the_prefixes_the_policy_allow
     );
     assert_eq!(w.audited().reason, "allowed");
 }
+
+#[tokio::test]
+async fn a_query_start_that_times_out_keeps_its_slot() {
+    let mut w = World::new(json!([allow(&["logs:StartQuery"], "log-group:/acme/*")]), None);
+    let call = w.call(false);
+    let start = || StartQuery {
+        groups: vec![LogGroupName::parse("/acme/app").unwrap()],
+        query_string: "fields @message".into(),
+        start_time: 0,
+        end_time: 1,
+        limit: None,
+    };
+    // CloudWatch may have started it: the slot stays taken (cap 1).
+    w.stub.starts_time_out.store(true, std::sync::atomic::Ordering::SeqCst);
+    let err = w.gateway.start_query(&call, Ok(start())).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::UpstreamTimeout);
+    w.stub.starts_time_out.store(false, std::sync::atomic::Ordering::SeqCst);
+    let err = w.gateway.start_query(&call, Ok(start())).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Throttled);
+    assert_eq!(w.stub.calls().len(), 1, "the second start never reached CloudWatch");
+    assert_eq!(w.audited().reason, "allowed");
+}

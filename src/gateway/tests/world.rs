@@ -25,6 +25,8 @@ pub(super) const ARN: &str = "arn:aws:logs:us-east-1:123456789012:";
 #[derive(Default)]
 pub(super) struct Stub {
     calls: Mutex<Vec<String>>,
+    /// When set, StartQuery times out (CloudWatch may or may not have started it).
+    pub(super) starts_time_out: std::sync::atomic::AtomicBool,
 }
 
 impl Stub {
@@ -96,7 +98,14 @@ impl LogsUpstream for Stub {
     }
     fn start_query(&self, r: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>> {
         self.note(format!("StartQuery {:?}", r.groups));
-        Box::pin(async { Ok("q-1".to_owned()) })
+        let timed_out = self.starts_time_out.load(std::sync::atomic::Ordering::SeqCst);
+        Box::pin(async move {
+            if timed_out {
+                Err(UpstreamError::Timeout)
+            } else {
+                Ok("q-1".to_owned())
+            }
+        })
     }
     fn get_query_results(&self, id: String) -> BoxFuture<'_, UpstreamResult<QueryResults>> {
         self.note(format!("GetQueryResults {id}"));

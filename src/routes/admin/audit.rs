@@ -7,13 +7,13 @@ use crate::auth::AdminPrincipal;
 use crate::db::audit::AuditFilter;
 use crate::error::ApiError;
 use crate::manage::audit as manage;
-use crate::routes::problem::AdminProblems;
+use crate::routes::problem::{AdminProblems, ClientProblems};
 use crate::routes::query::StrictQuery;
 use crate::state::AppState;
 
 /// Query the audit trail, newest first
 #[utoipa::path(get, path = "/admin/v1/audit", tag = "admin", security(("admin" = [])), params(("tenant" = Option<String>, Query), ("principal" = Option<String>, Query), ("decision" = Option<String>, Query, description = "allow or deny"), ("kind" = Option<String>, Query, description = "data or admin"), ("since" = Option<String>, Query, description = "RFC 3339, inclusive"), ("until" = Option<String>, Query, description = "RFC 3339, exclusive"), ("after" = Option<i64>, Query, description = "nextCursor of the previous page"), ("limit" = Option<i64>, Query, description = "1-500, default 100")), 
-    responses((status = 200, description = "A page of audit events", body = Object), AdminProblems))]
+    responses((status = 200, description = "A page of audit events", body = Object), ClientProblems, AdminProblems))]
 pub(crate) async fn query(
     req: HttpRequest,
     _admin: AdminPrincipal,

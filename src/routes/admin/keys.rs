@@ -10,7 +10,7 @@ use crate::auth::AdminPrincipal;
 use crate::auth::api_key::KeyKind;
 use crate::error::ApiError;
 use crate::manage::keys::{self as manage, NewKeyRequest};
-use crate::routes::problem::AdminProblems;
+use crate::routes::problem::{AdminProblems, ClientProblems};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -25,7 +25,7 @@ pub(crate) struct CreateKey {
 
 /// Create a tenant API key (shown once)
 #[utoipa::path(post, path = "/admin/v1/tenants/{tenant}/api-keys", tag = "admin", security(("admin" = [])), params(("tenant" = String, Path, description = "Tenant id, ^[a-z0-9][a-z0-9-]{0,62}$")), request_body = CreateKey, 
-    responses((status = 201, description = "The key, shown only in this response", body = Object), AdminProblems))]
+    responses((status = 201, description = "The key, shown only in this response", body = Object), ClientProblems, AdminProblems))]
 pub(crate) async fn create_tenant_key(
     req: HttpRequest,
     admin: AdminPrincipal,
@@ -53,7 +53,7 @@ pub(crate) async fn create_tenant_key(
 
 /// List a tenant's keys (never the secrets)
 #[utoipa::path(get, path = "/admin/v1/tenants/{tenant}/api-keys", tag = "admin", security(("admin" = [])), params(("tenant" = String, Path, description = "Tenant id, ^[a-z0-9][a-z0-9-]{0,62}$")), 
-    responses((status = 200, description = "Keys", body = Object), AdminProblems))]
+    responses((status = 200, description = "Keys", body = Object), ClientProblems, AdminProblems))]
 pub(crate) async fn list_tenant_keys(
     req: HttpRequest,
     _admin: AdminPrincipal,
@@ -67,7 +67,7 @@ pub(crate) async fn list_tenant_keys(
 /// `/admin/v1/tenants/{tenant}/api-keys/{key}`: key id at segment 6.
 /// Revoke a tenant key
 #[utoipa::path(delete, path = "/admin/v1/tenants/{tenant}/api-keys/{key}", tag = "admin", security(("admin" = [])), params(("tenant" = String, Path, description = "Tenant id, ^[a-z0-9][a-z0-9-]{0,62}$"), ("key" = String, Path, description = "Key id (16 lowercase letters or digits)")), 
-    responses((status = 200, description = "The revoked key", body = Object), AdminProblems))]
+    responses((status = 200, description = "The revoked key", body = Object), ClientProblems, AdminProblems))]
 pub(crate) async fn revoke_tenant_key(
     req: HttpRequest,
     admin: AdminPrincipal,
@@ -82,7 +82,7 @@ pub(crate) async fn revoke_tenant_key(
 
 /// Create an admin API key (shown once)
 #[utoipa::path(post, path = "/admin/v1/admin-keys", tag = "admin", security(("admin" = [])), request_body = CreateKey, 
-    responses((status = 201, description = "The key, shown only in this response", body = Object), AdminProblems))]
+    responses((status = 201, description = "The key, shown only in this response", body = Object), ClientProblems, AdminProblems))]
 pub(crate) async fn create_admin_key(
     req: HttpRequest,
     admin: AdminPrincipal,
@@ -108,7 +108,7 @@ pub(crate) async fn create_admin_key(
 
 /// List admin keys (never the secrets)
 #[utoipa::path(get, path = "/admin/v1/admin-keys", tag = "admin", security(("admin" = [])), 
-    responses((status = 200, description = "Keys", body = Object), AdminProblems))]
+    responses((status = 200, description = "Keys", body = Object), ClientProblems, AdminProblems))]
 pub(crate) async fn list_admin_keys(
     _admin: AdminPrincipal,
     state: web::Data<AppState>,
@@ -120,7 +120,7 @@ pub(crate) async fn list_admin_keys(
 /// `/admin/v1/admin-keys/{key}`: key id at segment 4.
 /// Revoke an admin key
 #[utoipa::path(delete, path = "/admin/v1/admin-keys/{key}", tag = "admin", security(("admin" = [])), params(("key" = String, Path, description = "Key id (16 lowercase letters or digits)")), 
-    responses((status = 200, description = "The revoked key", body = Object), AdminProblems))]
+    responses((status = 200, description = "The revoked key", body = Object), ClientProblems, AdminProblems))]
 pub(crate) async fn revoke_admin_key(
     req: HttpRequest,
     admin: AdminPrincipal,

@@ -13,7 +13,7 @@ use crate::domain::policy::{DuplicateKey, StrictJson};
 use crate::error::ApiError;
 use crate::manage::ManageError;
 use crate::manage::policies::{self as manage, IfMatch};
-use crate::routes::problem::AdminProblems;
+use crate::routes::problem::{AdminProblems, ClientProblems};
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -35,7 +35,7 @@ fn respond(tenant: &str, stored: &StoredPolicy) -> HttpResponse {
 
 /// The current policy; ETag is its version
 #[utoipa::path(get, path = "/admin/v1/tenants/{tenant}/policy", tag = "admin", security(("admin" = [])), params(("tenant" = String, Path, description = "Tenant id, ^[a-z0-9][a-z0-9-]{0,62}$")), 
-    responses((status = 200, description = "The policy", body = Object), AdminProblems))]
+    responses((status = 200, description = "The policy", body = Object), ClientProblems, AdminProblems))]
 pub(crate) async fn show(
     req: HttpRequest,
     _admin: AdminPrincipal,
@@ -68,7 +68,7 @@ fn if_match(req: &HttpRequest) -> Result<Option<IfMatch>, ApiError> {
 ///
 /// With `If-Match: "N"` only when version N is current (412 otherwise).
 #[utoipa::path(put, path = "/admin/v1/tenants/{tenant}/policy", tag = "admin", security(("admin" = [])), params(("tenant" = String, Path, description = "Tenant id, ^[a-z0-9][a-z0-9-]{0,62}$"), ("If-Match" = Option<String>, Header, description = "ETag of the version this edit is based on, or *")), request_body = Object, 
-    responses((status = 200, description = "Stored", body = Object), (status = 412, description = "Another edit came first", body = crate::routes::problem::ProblemDoc, content_type = "application/problem+json"), AdminProblems))]
+    responses((status = 200, description = "Stored", body = Object), (status = 412, description = "Another edit came first", body = crate::routes::problem::ProblemDoc, content_type = "application/problem+json"), ClientProblems, AdminProblems))]
 pub(crate) async fn put(
     req: HttpRequest,
     admin: AdminPrincipal,
@@ -88,7 +88,7 @@ pub(crate) async fn put(
 
 /// Every stored version, newest first
 #[utoipa::path(get, path = "/admin/v1/tenants/{tenant}/policy/versions", tag = "admin", security(("admin" = [])), params(("tenant" = String, Path, description = "Tenant id, ^[a-z0-9][a-z0-9-]{0,62}$")), 
-    responses((status = 200, description = "Versions", body = Object), AdminProblems))]
+    responses((status = 200, description = "Versions", body = Object), ClientProblems, AdminProblems))]
 pub(crate) async fn versions(
     req: HttpRequest,
     _admin: AdminPrincipal,
@@ -104,7 +104,7 @@ pub(crate) async fn versions(
 /// instead of the stored policy.
 /// Simulate requests against the policy (or a draft)
 #[utoipa::path(post, path = "/admin/v1/tenants/{tenant}/policy/simulate", tag = "admin", security(("admin" = [])), params(("tenant" = String, Path, description = "Tenant id, ^[a-z0-9][a-z0-9-]{0,62}$")), request_body = Object, 
-    responses((status = 200, description = "Decision(s) with matched statements", body = Object), AdminProblems))]
+    responses((status = 200, description = "Decision(s) with matched statements", body = Object), ClientProblems, AdminProblems))]
 pub(crate) async fn simulate(
     req: HttpRequest,
     _admin: AdminPrincipal,

@@ -10,7 +10,7 @@ use crate::db::tenants::{RateLimit, Tenant, TenantStatus};
 use crate::domain::TenantId;
 use crate::error::ApiError;
 use crate::manage::tenants as manage;
-use crate::routes::problem::AdminProblems;
+use crate::routes::problem::{AdminProblems, ClientProblems};
 use crate::routes::query::StrictQuery;
 use crate::state::AppState;
 
@@ -48,7 +48,7 @@ struct TenantPage {
 
 /// List tenants (cursor pagination by id)
 #[utoipa::path(get, path = "/admin/v1/tenants", tag = "admin", security(("admin" = [])), params(("limit" = Option<i64>, Query, description = "1-500, default 100"), ("after" = Option<String>, Query, description = "nextCursor of the previous page"), ("status" = Option<String>, Query, description = "active or disabled")), 
-    responses((status = 200, description = "A page of tenants", body = Object), AdminProblems))]
+    responses((status = 200, description = "A page of tenants", body = Object), ClientProblems, AdminProblems))]
 pub(crate) async fn list(
     req: HttpRequest,
     _admin: AdminPrincipal,
@@ -80,7 +80,7 @@ pub(crate) async fn list(
 
 /// Create a tenant
 #[utoipa::path(post, path = "/admin/v1/tenants", tag = "admin", security(("admin" = [])), request_body = CreateTenant, 
-    responses((status = 201, description = "Created", body = Tenant), (status = 409, description = "The id exists", body = crate::routes::problem::ProblemDoc, content_type = "application/problem+json"), AdminProblems))]
+    responses((status = 201, description = "Created", body = Tenant), (status = 409, description = "The id exists", body = crate::routes::problem::ProblemDoc, content_type = "application/problem+json"), ClientProblems, AdminProblems))]
 pub(crate) async fn create(
     req: HttpRequest,
     admin: AdminPrincipal,
@@ -98,7 +98,7 @@ pub(crate) async fn create(
 
 /// Show a tenant
 #[utoipa::path(get, path = "/admin/v1/tenants/{tenant}", tag = "admin", security(("admin" = [])), params(("tenant" = String, Path, description = "Tenant id, ^[a-z0-9][a-z0-9-]{0,62}$")), 
-    responses((status = 200, description = "The tenant", body = Tenant), AdminProblems))]
+    responses((status = 200, description = "The tenant", body = Tenant), ClientProblems, AdminProblems))]
 pub(crate) async fn show(
     req: HttpRequest,
     _admin: AdminPrincipal,
@@ -112,7 +112,7 @@ pub(crate) async fn show(
 ///
 /// Disabling stops all its tokens and keys at once.
 #[utoipa::path(patch, path = "/admin/v1/tenants/{tenant}", tag = "admin", security(("admin" = [])), params(("tenant" = String, Path, description = "Tenant id, ^[a-z0-9][a-z0-9-]{0,62}$")), request_body = UpdateTenant, 
-    responses((status = 200, description = "The tenant", body = Tenant), AdminProblems))]
+    responses((status = 200, description = "The tenant", body = Tenant), ClientProblems, AdminProblems))]
 pub(crate) async fn update(
     req: HttpRequest,
     admin: AdminPrincipal,
@@ -136,7 +136,7 @@ pub(crate) async fn update(
 
 /// Delete a tenant with its policy and keys (the audit trail is kept)
 #[utoipa::path(delete, path = "/admin/v1/tenants/{tenant}", tag = "admin", security(("admin" = [])), params(("tenant" = String, Path, description = "Tenant id, ^[a-z0-9][a-z0-9-]{0,62}$")), 
-    responses((status = 204, description = "Deleted"), AdminProblems))]
+    responses((status = 204, description = "Deleted"), ClientProblems, AdminProblems))]
 pub(crate) async fn delete(
     req: HttpRequest,
     admin: AdminPrincipal,

@@ -8,7 +8,7 @@ use super::{group, ndjson, stream, time_range, wants_ndjson};
 use crate::error::ApiError;
 use crate::gateway::events::GetLogEvents;
 use crate::gateway::{Call, MAX_TOKEN_LEN};
-use crate::routes::problem::DataProblems;
+use crate::routes::problem::{ClientProblems, DataProblems};
 use crate::routes::query::StrictQuery;
 use crate::state::AppState;
 use crate::upstream::GetLogEventsResponse;
@@ -29,7 +29,7 @@ use crate::upstream::GetLogEventsResponse;
         ("nextToken" = Option<String>, Query, description = "nextForwardToken or nextBackwardToken of an earlier page"),
         ("startFromHead" = Option<bool>, Query, description = "true: oldest first"),
     ),
-    responses((status = 200, description = "Events, in CloudWatch's shape", body = EventsBody), DataProblems))]
+    responses((status = 200, description = "Events, in CloudWatch's shape", body = EventsBody), ClientProblems, DataProblems))]
 pub(crate) async fn get_log_events(
     req: HttpRequest,
     call: Call,

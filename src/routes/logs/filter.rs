@@ -8,7 +8,7 @@ use crate::domain::LogStreamName;
 use crate::error::ApiError;
 use crate::gateway::filter::{FilterLogEvents, Selection};
 use crate::gateway::{Call, MAX_TOKEN_LEN};
-use crate::routes::problem::DataProblems;
+use crate::routes::problem::{ClientProblems, DataProblems};
 use crate::routes::query::StrictQuery;
 use crate::state::AppState;
 use crate::upstream::{FilteredLogEvent, StreamSelection};
@@ -32,7 +32,7 @@ const MAX_PATTERN_LEN: usize = 1024;
         ("limit" = Option<i32>, Query, description = "1-10000"),
         ("nextToken" = Option<String>, Query, description = "nextToken of the previous page"),
     ),
-    responses((status = 200, description = "Matching events", body = FilterBody), DataProblems))]
+    responses((status = 200, description = "Matching events", body = FilterBody), ClientProblems, DataProblems))]
 pub(crate) async fn filter_log_events(
     req: HttpRequest,
     call: Call,

@@ -7,7 +7,7 @@ use crate::domain::LogGroupName;
 use crate::error::ApiError;
 use crate::gateway::groups::DescribeLogGroups;
 use crate::gateway::{Call, MAX_TOKEN_LEN};
-use crate::routes::problem::DataProblems;
+use crate::routes::problem::{ClientProblems, DataProblems};
 use crate::routes::query::StrictQuery;
 use crate::state::AppState;
 use crate::upstream::LogGroupInfo;
@@ -22,7 +22,7 @@ use crate::upstream::LogGroupInfo;
         ("limit" = Option<i32>, Query, description = "1-50, default 50; a page may hold fewer"),
         ("nextToken" = Option<String>, Query, description = "nextToken of the previous page"),
     ),
-    responses((status = 200, description = "Visible log groups", body = GroupsBody), DataProblems))]
+    responses((status = 200, description = "Visible log groups", body = GroupsBody), ClientProblems, DataProblems))]
 pub(crate) async fn list_log_groups(
     req: HttpRequest,
     call: Call,

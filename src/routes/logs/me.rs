@@ -11,7 +11,7 @@ use crate::domain::Action;
 use crate::domain::policy::Grant;
 use crate::error::ApiError;
 use crate::gateway::Call;
-use crate::routes::problem::DataProblems;
+use crate::routes::problem::{ClientProblems, DataProblems};
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -46,7 +46,7 @@ enum Principal<'a> {
 /// The tenant, the principal (JWT subject or API key), and the tenant's statements with
 /// `${tenant}` filled in, limited to the actions the credential may use.
 #[utoipa::path(get, path = "/v1/me", tag = "logs", security(("tenant" = [])),
-    responses((status = 200, description = "The caller", body = Object), DataProblems))]
+    responses((status = 200, description = "The caller", body = Object), ClientProblems, DataProblems))]
 pub(crate) async fn me(call: Call, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let principal = &call.principal;
     // An identity read is a public-API decision too: audit it.

@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::gateway::Call;
 use crate::gateway::queries::StartQuery;
 use crate::routes::path_segment;
-use crate::routes::problem::DataProblems;
+use crate::routes::problem::{ClientProblems, DataProblems};
 use crate::state::AppState;
 
 /// Latest epoch second we accept (year 9999).
@@ -42,7 +42,7 @@ struct Started {
 /// Every group must be readable in full (`logs:StartQuery` on all its streams). A tenant may
 /// have `LOGWARD_MAX_QUERIES_PER_TENANT` queries running or starting at once (429 beyond).
 #[utoipa::path(post, path = "/v1/queries", tag = "logs", security(("tenant" = [])), request_body = StartQueryBody,
-    responses((status = 201, description = "Started", body = Started), DataProblems))]
+    responses((status = 201, description = "Started", body = Started), ClientProblems, DataProblems))]
 pub(crate) async fn start_query(
     call: Call,
     state: web::Data<AppState>,
@@ -116,7 +116,7 @@ struct ResultsBody {
 /// 404 for ids that are not your queries.
 #[utoipa::path(get, path = "/v1/queries/{query}", tag = "logs", security(("tenant" = [])),
     params(("query" = String, Path, description = "queryId from POST /v1/queries")),
-    responses((status = 200, description = "The query", body = ResultsBody), DataProblems))]
+    responses((status = 200, description = "The query", body = ResultsBody), ClientProblems, DataProblems))]
 pub(crate) async fn get_query_results(
     req: HttpRequest,
     call: Call,
@@ -146,7 +146,7 @@ pub(crate) async fn get_query_results(
 /// Stop your query
 #[utoipa::path(delete, path = "/v1/queries/{query}", tag = "logs", security(("tenant" = [])),
     params(("query" = String, Path, description = "queryId from POST /v1/queries")),
-    responses((status = 200, description = "Stopped (or already finished)", body = Object), DataProblems))]
+    responses((status = 200, description = "Stopped (or already finished)", body = Object), ClientProblems, DataProblems))]
 pub(crate) async fn stop_query(
     req: HttpRequest,
     call: Call,

@@ -9,7 +9,7 @@ use crate::domain::LogStreamName;
 use crate::error::ApiError;
 use crate::gateway::streams::DescribeLogStreams;
 use crate::gateway::{Call, MAX_TOKEN_LEN};
-use crate::routes::problem::DataProblems;
+use crate::routes::problem::{ClientProblems, DataProblems};
 use crate::routes::query::StrictQuery;
 use crate::state::AppState;
 use crate::upstream::{LogStreamInfo, StreamOrder};
@@ -27,7 +27,7 @@ use crate::upstream::{LogStreamInfo, StreamOrder};
         ("limit" = Option<i32>, Query, description = "1-50, default 50; a page may hold fewer"),
         ("nextToken" = Option<String>, Query, description = "nextToken of the previous page"),
     ),
-    responses((status = 200, description = "Visible streams", body = StreamsBody), DataProblems))]
+    responses((status = 200, description = "Visible streams", body = StreamsBody), ClientProblems, DataProblems))]
 pub(crate) async fn list_log_streams(
     req: HttpRequest,
     call: Call,

@@ -12,10 +12,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::filter::selection;
 use super::{group, stream};
+use crate::domain::Action;
 use crate::error::ApiError;
 use crate::gateway::Call;
 use crate::gateway::tail::{OpenTail, TailChunk, TailSession, TailTarget};
-use crate::routes::problem::DataProblems;
+use crate::routes::problem::{ClientProblems, DataProblems};
 use crate::routes::query::StrictQuery;
 use crate::state::AppState;
 
@@ -28,7 +29,7 @@ use crate::state::AppState;
         ("stream" = String, Path, description = "Log stream name, percent-encoded"),
         ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id"),
     ),
-    responses((status = 200, description = "text/event-stream of events", content_type = "text/event-stream"), DataProblems))]
+    responses((status = 200, description = "text/event-stream of events", content_type = "text/event-stream"), ClientProblems, DataProblems))]
 pub(crate) async fn tail_stream(
     req: HttpRequest,
     call: Call,
@@ -45,7 +46,7 @@ pub(crate) async fn tail_stream(
             last_event_id: last_event_id(&req),
         })
     })();
-    let session = state.gateway.open_tail(&call, input).await?;
+    let session = state.gateway.open_tail(&call, Action::GetLogEvents, input).await?;
     Ok(sse(session))
 }
 
@@ -57,7 +58,7 @@ pub(crate) async fn tail_stream(
         ("logStreamNames" = Option<Vec<String>>, Query, description = "Stream names: repeated, or comma-separated in one parameter"),
         ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id"),
     ),
-    responses((status = 200, description = "text/event-stream of events", content_type = "text/event-stream"), DataProblems))]
+    responses((status = 200, description = "text/event-stream of events", content_type = "text/event-stream"), ClientProblems, DataProblems))]
 pub(crate) async fn tail_group(
     req: HttpRequest,
     call: Call,
@@ -73,7 +74,7 @@ pub(crate) async fn tail_group(
         target: TailTarget::Group(selection),
         last_event_id: last_event_id(&req),
     });
-    let session = state.gateway.open_tail(&call, input).await?;
+    let session = state.gateway.open_tail(&call, Action::FilterLogEvents, input).await?;
     Ok(sse(session))
 }
 
