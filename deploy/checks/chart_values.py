@@ -38,6 +38,11 @@ SCHEMA_REFUSES = [
     ("a database URL that is not postgres://", {"secrets": {"databaseUrl": "mysql://db/x"}}, "/secrets/databaseUrl'"),
     ("an account id that is not 12 digits", {"config": {"aws_account_id": "12345"}}, "/config/aws_account_id'"),
     ("a JWKS URL over plain http", {"config": {"jwt_jwks_url": "http://id.example.com/jwks"}}, "/config/jwt_jwks_url'"),
+    (
+        "a private key where the JWT public key goes (it would sit in a ConfigMap)",
+        {"jwt": {"publicKey": "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n"}},
+        "/jwt/publicKey'",
+    ),
     ("a replica count as text", {"replicaCount": "2"}, "/replicaCount': got string, want integer"),
     ("a readiness timeout shorter than logward's database check", {"probes": {"readiness": {"timeoutSeconds": 2}}}, "/probes/readiness/timeoutSeconds': minimum"),
     ("root as the user", {"podSecurityContext": {"runAsUser": 0}}, "/podSecurityContext/runAsUser': minimum"),
