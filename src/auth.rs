@@ -30,6 +30,11 @@ pub(crate) enum AuthError {
     Malformed,
     #[error("token rejected: {0}")]
     InvalidToken(String),
+    /// A JWT failed a check whose name is safe to tell the client
+    /// ("the token expired", "wrong audience"): it reveals nothing a token
+    /// holder cannot read in the token itself.
+    #[error("token refused: {0}")]
+    TokenRefused(&'static str),
     #[error("token has no string claim {0:?} naming the tenant")]
     MissingTenantClaim(String),
     #[error("tenant {0:?} is unknown")]
@@ -52,7 +57,7 @@ impl AuthError {
         match self {
             AuthError::Missing => "missing_credentials",
             AuthError::Malformed => "malformed_credentials",
-            AuthError::InvalidToken(_) => "invalid_token",
+            AuthError::InvalidToken(_) | AuthError::TokenRefused(_) => "invalid_token",
             AuthError::MissingTenantClaim(_) => "missing_tenant_claim",
             AuthError::UnknownTenant(_) => "unknown_tenant",
             AuthError::DisabledTenant(_) => "disabled_tenant",

@@ -3,6 +3,7 @@
 //! parsed and checked here so a bad one stops the process with a message naming
 //! the variable; nothing later parses configuration.
 
+mod cors;
 mod parse;
 mod portal;
 mod source;
@@ -76,6 +77,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// The log viewer at `/portal/`.
     pub portal: PortalSettings,
+    /// Browser origins allowed to call the API cross-site (CORS); none when empty.
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

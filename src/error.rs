@@ -88,6 +88,9 @@ pub(crate) struct ApiError {
     detail: String,
     invalid_params: Vec<InvalidParam>,
     retry_after_secs: Option<u64>,
+    /// A presented bearer token was refused: the 401 names RFC 6750's
+    /// `invalid_token` in `WWW-Authenticate`.
+    invalid_token: bool,
 }
 
 impl ApiError {
@@ -97,6 +100,7 @@ impl ApiError {
             detail: detail.into(),
             invalid_params: Vec::new(),
             retry_after_secs: None,
+            invalid_token: false,
         }
     }
 
@@ -108,6 +112,7 @@ impl ApiError {
             detail: format!("{name}: {reason}"),
             invalid_params: vec![InvalidParam { name, reason }],
             retry_after_secs: None,
+            invalid_token: false,
         }
     }
 
@@ -120,6 +125,18 @@ impl ApiError {
 
     pub(crate) fn unauthenticated(detail: impl Into<String>) -> Self {
         Self::new(ErrorCode::Unauthenticated, detail)
+    }
+
+    /// A 401 for a bearer credential that was presented and refused.
+    pub(crate) fn invalid_token(detail: impl Into<String>) -> Self {
+        Self {
+            invalid_token: true,
+            ..Self::new(ErrorCode::Unauthenticated, detail)
+        }
+    }
+
+    pub(crate) fn is_invalid_token(&self) -> bool {
+        self.invalid_token
     }
 
     pub(crate) fn access_denied(detail: impl Into<String>) -> Self {

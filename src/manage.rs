@@ -6,6 +6,7 @@
 pub mod audit;
 pub(crate) mod keys;
 pub(crate) mod policies;
+mod simulator;
 pub(crate) mod tenants;
 
 use serde_json::Value;

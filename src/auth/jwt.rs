@@ -240,7 +240,30 @@ fn check_issuer(claims: &Map<String, Value>, pinned: &str) -> Result<(), AuthErr
 fn decode(token: &str, key: &DecodingKey, validation: &Validation) -> Result<Map<String, Value>, AuthError> {
     jsonwebtoken::decode::<Map<String, Value>>(token, key, validation)
         .map(|data| data.claims)
-        .map_err(|e| AuthError::InvalidToken(e.to_string()))
+        .map_err(|e| refusal(&e).map_or_else(|| AuthError::InvalidToken(e.to_string()), AuthError::TokenRefused))
+}
+
+/// What a client may be told about a failed check: the check's name.
+fn refusal(e: &jsonwebtoken::errors::Error) -> Option<&'static str> {
+    use jsonwebtoken::errors::ErrorKind;
+    Some(match e.kind() {
+        ErrorKind::ExpiredSignature => "the token expired",
+        ErrorKind::ImmatureSignature => "the token is not yet valid (nbf)",
+        ErrorKind::InvalidSignature => "the token's signature does not verify",
+        ErrorKind::InvalidAudience => "wrong audience (aud)",
+        ErrorKind::InvalidIssuer => "wrong issuer (iss)",
+        ErrorKind::MissingRequiredClaim(claim) => match claim.as_str() {
+            "exp" => "the token has no exp claim",
+            "aud" => "the token has no aud claim",
+            "iss" => "the token has no iss claim",
+            _ => "the token lacks a required claim",
+        },
+        ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm => "the token's algorithm is not accepted",
+        ErrorKind::InvalidToken | ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
+            "the token is malformed"
+        }
+        _ => return None,
+    })
 }
 
 fn validation(alg: Algorithm, settings: &JwtSettings) -> Validation {

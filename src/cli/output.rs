@@ -65,6 +65,7 @@ impl Output {
         }
         let reason = serde_json::to_value(s.reason)?;
         println!("{} ({})", s.decision, reason.as_str().unwrap_or_default());
+        println!("  check: {}", s.check);
         for m in &s.matched_statements {
             println!(
                 "  matched Statement[{}]{} {:?}",

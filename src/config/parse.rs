@@ -62,6 +62,7 @@ impl Settings {
                 filter: src.get(var::LOG).unwrap_or("info").to_owned(),
             },
             portal,
+            cors_origins: super::cors::origins(src)?,
         })
     }
 }

@@ -17,7 +17,8 @@ impl From<AuthError> for ApiError {
             AuthError::KeysUnavailable => ApiError::unavailable("token signing keys cannot be fetched right now", 5),
             AuthError::Stale => ApiError::unavailable("access rules cannot be confirmed right now; retry shortly", 5),
             // Clients learn that the token failed, not which check failed; the log has the detail.
-            AuthError::InvalidToken(_) => ApiError::unauthenticated("the token is invalid, expired or not accepted"),
+            AuthError::InvalidToken(_) => ApiError::invalid_token("the token is invalid, expired or not accepted"),
+            AuthError::TokenRefused(why) => ApiError::invalid_token(why),
             AuthError::RateLimited {
                 scope,
                 retry_after_secs,

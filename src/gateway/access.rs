@@ -4,7 +4,7 @@
 //! and why — which both answers the request and becomes its audit record.
 
 use crate::auth::Principal;
-use crate::domain::{Action, Decision};
+use crate::domain::{Action, CompiledPolicy, Decision};
 use crate::error::ApiError;
 
 /// The outcome of an access check.
@@ -116,17 +116,45 @@ pub(crate) fn listing(principal: &Principal, action: Action, prefix: &str, what:
     if let Some(refused) = key_scope(principal, action, &resource) {
         return refused;
     }
-    let policy = &principal.tenant.policy;
     let tenant = &principal.tenant.id;
+    match listing_decision(&principal.tenant.policy, action, prefix) {
+        Decision::Allowed => Verdict::allowed(resource),
+        Decision::ExplicitDeny => {
+            let message = format!("the policy of tenant {tenant} denies {action} on {what}");
+            Verdict::denied(resource, Decision::ExplicitDeny, message)
+        }
+        Decision::ImplicitDeny => {
+            let message = format!("the policy of tenant {tenant} does not allow {action} on any of {what}");
+            Verdict::denied(resource, Decision::ImplicitDeny, message)
+        }
+    }
+}
+
+/// The policy's side of [`listing`], shared with the simulator.
+pub(crate) fn listing_decision(policy: &CompiledPolicy, action: Action, prefix: &str) -> Decision {
     if policy.denies_all_streams(action, prefix) {
-        let message = format!("the policy of tenant {tenant} denies {action} on {what}");
-        return Verdict::denied(resource, Decision::ExplicitDeny, message);
+        Decision::ExplicitDeny
+    } else if !policy.may_allow_some_stream(action, prefix) {
+        Decision::ImplicitDeny
+    } else {
+        Decision::Allowed
     }
-    if !policy.may_allow_some_stream(action, prefix) {
-        let message = format!("the policy of tenant {tenant} does not allow {action} on any of {what}");
-        return Verdict::denied(resource, Decision::ImplicitDeny, message);
+}
+
+/// Whether a log group shows in DescribeLogGroups: the policy allows `action`
+/// on the group itself, or may allow it on some of its streams (under
+/// `streams`, `...:log-group:G:log-stream:`), and denies it on neither.
+/// Shared with the simulator.
+pub(crate) fn group_visibility(policy: &CompiledPolicy, action: Action, group_arn: &str, streams: &str) -> Decision {
+    if policy.denies_all_streams(action, streams) {
+        return Decision::ExplicitDeny;
     }
-    Verdict::allowed(resource)
+    match policy.authorize(action, group_arn) {
+        Decision::ExplicitDeny => Decision::ExplicitDeny,
+        Decision::Allowed => Decision::Allowed,
+        Decision::ImplicitDeny if policy.may_allow_some_stream(action, streams) => Decision::Allowed,
+        Decision::ImplicitDeny => Decision::ImplicitDeny,
+    }
 }
 
 /// Several checks that must all pass: the first refusal, or an allow recorded

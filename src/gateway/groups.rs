@@ -12,7 +12,7 @@ use super::pager::{self, Cursor};
 use super::paging::Binding;
 use super::{Call, Gateway, Parsed};
 use crate::auth::Principal;
-use crate::domain::{Action, Decision, LogGroupName, ResourceScope};
+use crate::domain::{Action, LogGroupName, ResourceScope};
 use crate::error::ApiError;
 use crate::upstream::{DescribeLogGroupsRequest, LogGroupInfo};
 
@@ -44,14 +44,8 @@ pub(crate) fn group_visible(scope: &ResourceScope, principal: &Principal, action
     let Ok(group) = LogGroupName::parse(name) else {
         return false;
     };
-    let policy = &principal.tenant.policy;
     let streams = scope.streams_prefix(&group, "");
-    if policy.denies_all_streams(action, &streams) {
-        return false;
-    }
-    let on_group = policy.authorize(action, &scope.group_arn(&group));
-    on_group == Decision::Allowed
-        || (on_group != Decision::ExplicitDeny && policy.may_allow_some_stream(action, &streams))
+    access::group_visibility(&principal.tenant.policy, action, &scope.group_arn(&group), &streams).is_allowed()
 }
 
 impl Gateway {

@@ -1,14 +1,13 @@
 //! Tenant policies: read, versioned write with optimistic concurrency, history,
 //! and the simulator.
 
-use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{Actor, ManageError, invalid, record_change};
+pub(crate) use super::simulator::{Simulation, simulate};
+use super::{Actor, ManageError, record_change};
 use crate::db::policies::{self, StoredPolicy};
 use crate::db::{DbError, tenants};
-use crate::domain::policy::MatchedStatement;
-use crate::domain::{Action, CompiledPolicy, Decision, PolicyDocument, TenantId};
+use crate::domain::{CompiledPolicy, PolicyDocument, TenantId};
 
 pub(crate) async fn current(pool: &sqlx::PgPool, id: &TenantId) -> Result<StoredPolicy, ManageError> {
     policies::current(pool, id)
@@ -76,46 +75,6 @@ pub(crate) async fn put(
     .await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(stored)
-}
-
-/// One simulated request.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Simulation {
-    pub(crate) action: String,
-    pub(crate) resource: String,
-    /// `allow` or `deny`.
-    pub(crate) decision: &'static str,
-    /// `allowed`, `explicit_deny` or `implicit_deny`.
-    pub(crate) reason: Decision,
-    pub(crate) matched_statements: Vec<MatchedStatement>,
-}
-
-/// Evaluates `action` on `resource` with the request path's own evaluator.
-pub(crate) fn simulate(policy: &CompiledPolicy, action: &str, resource: &str) -> Result<Simulation, ManageError> {
-    let parsed = Action::from_iam_name(action).ok_or_else(|| {
-        invalid(
-            "action",
-            format!(
-                "must be one of {}",
-                Action::ALL.iter().map(|a| a.iam_name()).collect::<Vec<_>>().join(", ")
-            ),
-        )
-    })?;
-    if !resource.starts_with("arn:aws:logs:") || resource.len() > 2048 || resource.chars().any(char::is_control) {
-        return Err(invalid(
-            "resource",
-            "must be an arn:aws:logs: ARN of at most 2048 characters",
-        ));
-    }
-    let (decision, matched) = policy.explain(parsed, resource);
-    Ok(Simulation {
-        action: parsed.iam_name().to_owned(),
-        resource: resource.to_owned(),
-        decision: if decision.is_allowed() { "allow" } else { "deny" },
-        reason: decision,
-        matched_statements: matched,
-    })
 }
 
 /// The policy to simulate: a draft given by the caller, or the stored one.

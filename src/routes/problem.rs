@@ -63,10 +63,7 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         if status == StatusCode::UNAUTHORIZED {
-            response.insert_header((
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"logward\""),
-            ));
+            response.insert_header((header::WWW_AUTHENTICATE, bearer_challenge(self)));
         }
         if let Some(secs) = self.retry_after_secs() {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
@@ -179,4 +176,28 @@ pub(crate) mod handlers {
     pub(crate) fn query(err: QueryPayloadError, _req: &HttpRequest) -> Error {
         ApiError::invalid_param("query", err.to_string()).into()
     }
+}
+
+/// RFC 6750's challenge: `error="invalid_token"` and a description when a
+/// token was presented and refused, the bare challenge when none was sent.
+fn bearer_challenge(error: &ApiError) -> HeaderValue {
+    if !error.is_invalid_token() {
+        return HeaderValue::from_static("Bearer realm=\"logward\"");
+    }
+    // error_description allows printable ASCII but `"` and `\`.
+    let description: String = error
+        .detail()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    HeaderValue::from_str(&format!(
+        "Bearer realm=\"logward\", error=\"invalid_token\", error_description=\"{description}\""
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("Bearer realm=\"logward\", error=\"invalid_token\""))
 }

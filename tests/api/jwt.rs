@@ -109,6 +109,38 @@ async fn hs256_failures_are_401_and_never_forwarded() {
 }
 
 #[tokio::test]
+async fn a_refused_token_is_told_what_is_wrong_in_rfc_6750_form() {
+    let s = setup(&[("LOGWARD_JWT_AUDIENCE", "logward")]).await;
+    let good = claims(json!({"aud": "logward"}));
+    let mut expired = good.clone();
+    expired["exp"] = json!(now_secs() - 120);
+    let mut early = good.clone();
+    early["nbf"] = json!(now_secs() + 600);
+    let mut elsewhere = good.clone();
+    elsewhere["aud"] = json!("another-app");
+    for (token, words) in [
+        (sign_hs(&expired), "expired"),
+        (
+            sign_hs_with(&good, b"another-secret-that-is-long-enough-0123456789"),
+            "signature",
+        ),
+        (sign_hs(&early), "not yet valid"),
+        (sign_hs(&elsewhere), "wrong audience"),
+    ] {
+        let r = s.app.get_events(&token, &s.group, "s", "").await;
+        let challenge = r.headers()["www-authenticate"].to_str().unwrap().to_owned();
+        let problem = assert_problem(r, 401, "unauthenticated").await;
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains(words), "{words}: {detail}");
+        assert_eq!(
+            challenge,
+            format!("Bearer realm=\"logward\", error=\"invalid_token\", error_description=\"{detail}\""),
+            "{words}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn leeway_tolerates_small_clock_skew_only() {
     let s = setup(&[("LOGWARD_JWT_LEEWAY_SECS", "30")]).await;
     assert_eq!(

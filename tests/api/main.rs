@@ -12,6 +12,7 @@ mod audit_log;
 mod audit_outage;
 mod cli;
 mod config;
+mod cors;
 mod get_events;
 mod harness;
 mod health;

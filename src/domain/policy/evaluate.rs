@@ -67,6 +67,16 @@ pub(super) struct CompiledStatement {
     pub(super) resources: Vec<ArnPattern>,
 }
 
+impl CompiledStatement {
+    pub(super) fn matched(&self) -> MatchedStatement {
+        MatchedStatement {
+            index: self.index,
+            sid: self.sid.clone(),
+            effect: self.effect,
+        }
+    }
+}
+
 /// A statement that matched a request, for explanations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct MatchedStatement {
@@ -117,13 +127,7 @@ impl CompiledPolicy {
     /// matched. Runs the very same evaluation.
     pub(crate) fn explain(&self, action: Action, resource: &str) -> (Decision, Vec<MatchedStatement>) {
         let mut matched = Vec::new();
-        let decision = self.evaluate(action, resource, |s| {
-            matched.push(MatchedStatement {
-                index: s.index,
-                sid: s.sid.clone(),
-                effect: s.effect,
-            })
-        });
+        let decision = self.evaluate(action, resource, |s| matched.push(s.matched()));
         (decision, matched)
     }
 

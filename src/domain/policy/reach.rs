@@ -3,7 +3,7 @@
 //! group-name prefixes worth asking CloudWatch for. Listings and searches over
 //! many streams rely on these; each is sound, never optimistic.
 
-use super::{CompiledPolicy, Decision, Effect, group_of};
+use super::{CompiledPolicy, Decision, Effect, MatchedStatement, group_of};
 use crate::domain::action::Action;
 use crate::domain::pattern::ArnPattern;
 
@@ -37,6 +37,43 @@ impl CompiledPolicy {
         } else {
             Decision::ImplicitDeny
         }
+    }
+
+    /// [`authorize_stream_prefix`](Self::authorize_stream_prefix)'s decision
+    /// (the very same proof), with the statements behind it: the Denies that
+    /// block it, else the Allows that cover the set, else the Allows that
+    /// reach only part of it (the decision is then not provable).
+    pub(crate) fn explain_stream_prefix(&self, action: Action, prefix: &str) -> (Decision, Vec<MatchedStatement>) {
+        let decision = self.authorize_stream_prefix(action, prefix);
+        let group_denies: Vec<MatchedStatement> = match group_of(prefix) {
+            Some(group) => self
+                .explain(action, group)
+                .1
+                .into_iter()
+                .filter(|m| m.effect == Effect::Deny)
+                .collect(),
+            None => Vec::new(),
+        };
+        let relevant = self.statements.iter().filter(|s| s.actions & action.bit() != 0);
+        let matched = match decision {
+            Decision::ExplicitDeny if !group_denies.is_empty() => group_denies,
+            Decision::ExplicitDeny => relevant
+                .filter(|s| s.effect == Effect::Deny)
+                .filter(|s| s.resources.iter().any(|r| r.matches_some_extension(prefix, Some(b':'))))
+                .map(|s| s.matched())
+                .collect(),
+            Decision::Allowed => relevant
+                .filter(|s| s.effect == Effect::Allow)
+                .filter(|s| s.resources.iter().any(|r| r.covers_all_with_prefix(prefix)))
+                .map(|s| s.matched())
+                .collect(),
+            Decision::ImplicitDeny => relevant
+                .filter(|s| s.effect == Effect::Allow)
+                .filter(|s| s.resources.iter().any(|r| r.matches_some_extension(prefix, Some(b':'))))
+                .map(|s| s.matched())
+                .collect(),
+        };
+        (decision, matched)
     }
 
     /// Whether a Deny statement for `action` covers every stream whose ARN
