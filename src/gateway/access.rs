@@ -4,7 +4,7 @@
 //! and why — which both answers the request and becomes its audit record.
 
 use crate::auth::Principal;
-use crate::domain::{Action, CompiledPolicy, Decision};
+use crate::domain::{Action, Decision};
 use crate::error::ApiError;
 
 /// The outcome of an access check.
@@ -117,7 +117,7 @@ pub(crate) fn listing(principal: &Principal, action: Action, prefix: &str, what:
         return refused;
     }
     let tenant = &principal.tenant.id;
-    match listing_decision(&principal.tenant.policy, action, prefix) {
+    match principal.tenant.policy.listing_decision(action, prefix) {
         Decision::Allowed => Verdict::allowed(resource),
         Decision::ExplicitDeny => {
             let message = format!("the policy of tenant {tenant} denies {action} on {what}");
@@ -127,33 +127,6 @@ pub(crate) fn listing(principal: &Principal, action: Action, prefix: &str, what:
             let message = format!("the policy of tenant {tenant} does not allow {action} on any of {what}");
             Verdict::denied(resource, Decision::ImplicitDeny, message)
         }
-    }
-}
-
-/// The policy's side of [`listing`], shared with the simulator.
-pub(crate) fn listing_decision(policy: &CompiledPolicy, action: Action, prefix: &str) -> Decision {
-    if policy.denies_all_streams(action, prefix) {
-        Decision::ExplicitDeny
-    } else if !policy.may_allow_some_stream(action, prefix) {
-        Decision::ImplicitDeny
-    } else {
-        Decision::Allowed
-    }
-}
-
-/// Whether a log group shows in DescribeLogGroups: the policy allows `action`
-/// on the group itself, or may allow it on some of its streams (under
-/// `streams`, `...:log-group:G:log-stream:`), and denies it on neither.
-/// Shared with the simulator.
-pub(crate) fn group_visibility(policy: &CompiledPolicy, action: Action, group_arn: &str, streams: &str) -> Decision {
-    if policy.denies_all_streams(action, streams) {
-        return Decision::ExplicitDeny;
-    }
-    match policy.authorize(action, group_arn) {
-        Decision::ExplicitDeny => Decision::ExplicitDeny,
-        Decision::Allowed => Decision::Allowed,
-        Decision::ImplicitDeny if policy.may_allow_some_stream(action, streams) => Decision::Allowed,
-        Decision::ImplicitDeny => Decision::ImplicitDeny,
     }
 }
 

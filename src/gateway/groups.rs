@@ -45,7 +45,11 @@ pub(crate) fn group_visible(scope: &ResourceScope, principal: &Principal, action
         return false;
     };
     let streams = scope.streams_prefix(&group, "");
-    access::group_visibility(&principal.tenant.policy, action, &scope.group_arn(&group), &streams).is_allowed()
+    principal
+        .tenant
+        .policy
+        .group_visibility(action, &scope.group_arn(&group), &streams)
+        .is_allowed()
 }
 
 impl Gateway {

@@ -4,8 +4,8 @@
 //! A read over many streams (a group-wide FilterLogEvents, a group tail, an
 //! Insights query) is allowed only on a proof that every stream it can reach
 //! is permitted and none denied (`CompiledPolicy::authorize_stream_prefix`);
-//! listings use `gateway::access::listing_decision` and
-//! `gateway::access::group_visibility`. The simulator calls those same
+//! listings use `CompiledPolicy::listing_decision` and
+//! `CompiledPolicy::group_visibility` (as the gateway does). The simulator calls those same
 //! functions, so it cannot disagree with the gateway.
 
 use serde::Serialize;
@@ -13,7 +13,6 @@ use serde::Serialize;
 use super::{ManageError, invalid};
 use crate::domain::policy::{Effect, MatchedStatement};
 use crate::domain::{Action, CompiledPolicy, Decision};
-use crate::gateway::access;
 
 /// Longest resource the simulator takes.
 const MAX_RESOURCE: usize = 2048;
@@ -140,7 +139,7 @@ fn decide(
         }
         (Action::DescribeLogStreams, Form::Stream) => {
             // Listed when the listing is allowed and then the stream itself.
-            let listing = access::listing_decision(policy, action, &group_streams(target));
+            let listing = policy.listing_decision(action, &group_streams(target));
             if listing.is_allowed() {
                 one(
                     resource,
@@ -155,7 +154,7 @@ fn decide(
             }
         }
         (Action::DescribeLogStreams, _) => {
-            let decision = access::listing_decision(policy, action, &target.streams);
+            let decision = policy.listing_decision(action, &target.streams);
             let matched = statements(policy, action, target, decision);
             (
                 decision,
@@ -165,7 +164,7 @@ fn decide(
         }
         (Action::DescribeLogGroups, Form::Group | Form::GroupStreams) => {
             let streams = group_streams(target);
-            let decision = access::group_visibility(policy, action, target.group_arn, &streams);
+            let decision = policy.group_visibility(action, target.group_arn, &streams);
             let matched = statements(policy, action, target, decision);
             (
                 decision,

@@ -134,6 +134,36 @@ impl CompiledPolicy {
         Some(minimal(prefixes))
     }
 
+    /// Whether a listing of the streams under `prefix` may go ahead: refused
+    /// when a Deny covers them all (or the group), or no Allow could match
+    /// any of them; each listed item is then authorized on its own. The
+    /// gateway and the simulator both decide with this.
+    pub(crate) fn listing_decision(&self, action: Action, prefix: &str) -> Decision {
+        if self.denies_all_streams(action, prefix) {
+            Decision::ExplicitDeny
+        } else if !self.may_allow_some_stream(action, prefix) {
+            Decision::ImplicitDeny
+        } else {
+            Decision::Allowed
+        }
+    }
+
+    /// Whether a log group shows in DescribeLogGroups: the policy allows
+    /// `action` on the group itself (`group_arn`), or may allow it on some of
+    /// its streams (under `streams`, `...:log-group:G:log-stream:`), and
+    /// denies it on neither. The gateway and the simulator both decide with this.
+    pub(crate) fn group_visibility(&self, action: Action, group_arn: &str, streams: &str) -> Decision {
+        if self.denies_all_streams(action, streams) {
+            return Decision::ExplicitDeny;
+        }
+        match self.authorize(action, group_arn) {
+            Decision::ExplicitDeny => Decision::ExplicitDeny,
+            Decision::Allowed => Decision::Allowed,
+            Decision::ImplicitDeny if self.may_allow_some_stream(action, streams) => Decision::Allowed,
+            Decision::ImplicitDeny => Decision::ImplicitDeny,
+        }
+    }
+
     /// Every resource pattern of the Allow statements for `action`.
     fn allow_patterns(&self, action: Action) -> impl Iterator<Item = &ArnPattern> {
         self.statements
