@@ -10,6 +10,8 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
+        // `logward ... | head -1`: the reader is satisfied; say nothing.
+        Err(e) if logward::cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // One line: the reason and its causes.
             eprintln!("logward: {}", format!("{e:#}").replace('\n', " "));
