@@ -47,6 +47,55 @@ pub enum Command {
     /// Manage admin API keys (lwa_...).
     #[command(subcommand, name = "admin-key")]
     AdminKey(AdminKeyCommand),
+    /// Read the audit trail, newest first.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// e.g. jwt:alice, key:ID, admin-token, cli:USER.
+    #[arg(long)]
+    pub principal: Option<String>,
+    #[arg(long, value_enum)]
+    pub decision: Option<DecisionArg>,
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// RFC 3339, inclusive.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// RFC 3339, exclusive.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// 1-500.
+    #[arg(long, default_value_t = 100)]
+    pub limit: i64,
+    /// The cursor printed after the previous page.
+    #[arg(long)]
+    pub after: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DecisionArg {
+    Allow,
+    Deny,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    Data,
+    Admin,
+}
+
+/// Whether `err` is a write to a closed standard output (`logward ... | head -1`):
+/// the reader has what it wanted, so that is no failure to report.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,7 +123,26 @@ pub enum TenantCommand {
     /// Enable a disabled tenant.
     Enable { id: String },
     /// Delete a tenant with its policy and keys (the audit trail is kept).
-    Delete { id: String },
+    /// Asks for the tenant id to confirm unless --yes.
+    Delete {
+        id: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Set the tenant's own rate limit, or go back to the default with --default.
+    RateLimit {
+        id: String,
+        /// Sustained requests per second (1-100000).
+        #[arg(long, requires = "burst", conflicts_with = "default")]
+        per_second: Option<u32>,
+        /// Requests that may arrive at once above that (1-100000).
+        #[arg(long, requires = "per_second", conflicts_with = "default")]
+        burst: Option<u32>,
+        /// Remove the tenant's own limit: the configured default applies.
+        #[arg(long, required_unless_present = "per_second")]
+        default: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -10,6 +10,8 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
+        // `logward ... | head -1`: the reader is satisfied; say nothing.
+        Err(e) if logward::cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // One line: the reason and its causes.
             eprintln!("logward: {}", format!("{e:#}").replace('\n', " "));
@@ -24,8 +26,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => {
             // Held to the end of `serve`, so queued log lines are written out.
             let _log = logward::telemetry::init(&settings.log);
+            let scheme = if settings.tls.is_some() { "https" } else { "http" };
             let app = Application::build(settings).await?;
-            tracing::info!(port = app.port(), "logward listening");
+            tracing::info!(
+                port = app.port(),
+                scheme,
+                "logward listening ({})",
+                scheme.to_uppercase()
+            );
             app.run_until_stopped(shutdown_signal()).await
         }
         Command::Migrate => {

@@ -69,7 +69,7 @@ pub(crate) async fn observe(
         method = %method,
         path = %path,
         status,
-        latency_ms = elapsed.as_micros() as f64 / 1000.0,
+        latency_ms = latency_ms(elapsed),
         "request"
     );
     if let Some(state) = state {
@@ -93,6 +93,13 @@ pub(crate) async fn observe(
         res.headers_mut().insert(X_REQUEST_ID.clone(), value);
     }
     Ok(res)
+}
+
+/// Milliseconds with at most three decimals: whole microseconds divided once,
+/// so the value prints as `1.005`, never as `1.0050000000000001` (which
+/// `as_secs_f64() * 1000.0` gives).
+fn latency_ms(elapsed: std::time::Duration) -> f64 {
+    elapsed.as_micros() as f64 / 1000.0
 }
 
 /// Clients choose the method: unknown ones share one label.
@@ -121,4 +128,28 @@ fn request_id_from(header: Option<&HeaderValue>) -> String {
         })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn latency_is_logged_in_milliseconds_without_float_noise() {
+        for (nanos, shown) in [
+            (1_234_567, "1.234"),
+            (300_999, "0.3"),
+            (12_345_678_901, "12345.678"),
+            (4_000_000, "4"),
+            (999, "0"),
+        ] {
+            assert_eq!(super::latency_ms(Duration::from_nanos(nanos)).to_string(), shown);
+        }
+        assert_eq!(super::latency_ms(Duration::from_micros(1005)).to_string(), "1.005");
+        // What `as_secs_f64() * 1000.0` prints for the same latency.
+        assert_eq!(
+            (Duration::from_micros(1005).as_secs_f64() * 1000.0).to_string(),
+            "1.0050000000000001"
+        );
+    }
 }

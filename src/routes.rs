@@ -42,9 +42,16 @@ pub(crate) struct Route {
     handler: actix_web::Route,
 }
 
+/// A `GET` route answers `HEAD` too (RFC 9110 9.3.2: same headers, no body;
+/// actix drops the body of a response to `HEAD`).
 pub(crate) fn route(method: Method, path: &'static str, access: Access, handler: actix_web::Route) -> Route {
+    let handler = if method == Method::GET {
+        handler.guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
+    } else {
+        handler.method(method.clone())
+    };
     Route {
-        handler: handler.method(method.clone()),
+        handler,
         spec: RouteSpec { method, path, access },
     }
 }
@@ -87,10 +94,21 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Fallback for unknown paths.
 pub(crate) async fn route_not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(
-        ErrorCode::RouteNotFound,
-        format!("no route for {} {}", req.method(), req.path()),
-    ))
+    let mut detail = format!("no route for {} {}", req.method(), req.path());
+    if let Some(hint) = slash_hint(req.path()) {
+        detail.push_str(hint);
+    }
+    Err(ApiError::new(ErrorCode::RouteNotFound, detail))
+}
+
+/// Log group names contain `/`, and the commonest wrong path is one that
+/// sends them unencoded (`/v1/log-groups//demo/app/...`).
+fn slash_hint(path: &str) -> Option<&'static str> {
+    let under_groups = path.strip_prefix("/v1/log-groups/")?;
+    (under_groups.starts_with('/') || under_groups.contains('/')).then_some(
+        "; a log group or stream name containing '/' must be percent-encoded as %2F \
+         in the path (/demo/app is %2Fdemo%2Fapp)",
+    )
 }
 
 /// Fallback for a known path with a method it does not serve.

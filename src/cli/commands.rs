@@ -1,15 +1,19 @@
 //! Running the management commands against the database.
 
-use std::io::Read;
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::Path;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use super::output::Output;
-use super::{AdminKeyCommand, Command, KeyCommand, NewKeyArgs, PolicyCommand, StatusArg, TenantCommand};
+use super::{
+    AdminKeyCommand, AuditArgs, Command, DecisionArg, KeyCommand, KindArg, NewKeyArgs, PolicyCommand, StatusArg,
+    TenantCommand,
+};
 use crate::config::Settings;
-use crate::db::tenants::TenantStatus;
+use crate::db::audit::AuditFilter;
+use crate::db::tenants::{RateLimit, TenantStatus};
 use crate::domain::policy::StrictJson;
 use crate::domain::{PolicyError, TenantId};
 use crate::manage::keys::NewKeyRequest;
@@ -29,6 +33,7 @@ pub async fn run_management(settings: &Settings, command: Command, json: bool) -
         Command::Policy(c) => policy(&pool, &actor, &out, c).await,
         Command::Key(c) => key(&pool, &actor, &out, c).await,
         Command::AdminKey(c) => admin_key(&pool, &actor, &out, c).await,
+        Command::Audit(args) => audit(&pool, &out, args).await,
         Command::Serve | Command::Migrate => Ok(()),
     };
     pool.close().await;
@@ -74,17 +79,95 @@ async fn tenant(pool: &sqlx::PgPool, actor: &Actor, out: &Output, command: Tenan
                 .await
                 .map_err(described)?,
         ),
-        TenantCommand::Delete { id } => {
-            let deleted = tenants::delete(pool, actor, &tenant_id(&id)?)
-                .await
-                .map_err(described)?;
+        TenantCommand::Delete { id, yes } => {
+            let id = tenant_id(&id)?;
+            if !yes {
+                confirm_delete(&id)?;
+            }
+            let deleted = tenants::delete(pool, actor, &id).await.map_err(described)?;
             if !out.json {
                 eprintln!("deleted tenant {}", deleted.id);
                 return Ok(());
             }
             out.tenant(&deleted)
         }
+        TenantCommand::RateLimit {
+            id,
+            per_second,
+            burst,
+            default: _,
+        } => {
+            // clap lets through either both numbers or --default alone.
+            let limit = per_second
+                .zip(burst)
+                .map(|(per_second, burst)| RateLimit { per_second, burst });
+            out.tenant(
+                &tenants::update(pool, actor, &tenant_id(&id)?, None, None, Some(limit))
+                    .await
+                    .map_err(described)?,
+            )
+        }
     }
+}
+
+/// Deleting a tenant cannot be undone: the operator types its id. Without a
+/// terminal (a script) the answer is read from standard input the same way,
+/// so a script must pass --yes or pipe the id in on purpose.
+fn confirm_delete(id: &TenantId) -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!(
+            "Delete tenant {id} with its policy and API keys? This cannot be undone. Type the tenant id to confirm: "
+        );
+        std::io::stderr().flush().ok();
+    }
+    let mut answer = String::new();
+    stdin
+        .lock()
+        .read_line(&mut answer)
+        .context("reading the confirmation")?;
+    if answer.trim() == id.as_str() {
+        Ok(())
+    } else {
+        anyhow::bail!("tenant {id} not deleted: confirm by typing its id, or pass --yes")
+    }
+}
+
+async fn audit(pool: &sqlx::PgPool, out: &Output, args: AuditArgs) -> anyhow::Result<()> {
+    let time = |flag: &str, raw: Option<&str>| {
+        raw.map(|raw| {
+            DateTime::parse_from_rfc3339(raw)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| anyhow::anyhow!("--{flag} {raw:?} is not an RFC 3339 time (like 2027-01-31T00:00:00Z)"))
+        })
+        .transpose()
+    };
+    if !(1..=manage::audit::MAX_PAGE).contains(&args.limit) {
+        anyhow::bail!("--limit must be between 1 and {}", manage::audit::MAX_PAGE);
+    }
+    let filter = AuditFilter {
+        tenant: args.tenant,
+        principal: args.principal,
+        decision: args.decision.map(|d| {
+            match d {
+                DecisionArg::Allow => "allow",
+                DecisionArg::Deny => "deny",
+            }
+            .to_owned()
+        }),
+        kind: args.kind.map(|k| {
+            match k {
+                KindArg::Data => "data",
+                KindArg::Admin => "admin",
+            }
+            .to_owned()
+        }),
+        since: time("since", args.since.as_deref())?,
+        until: time("until", args.until.as_deref())?,
+        after: args.after,
+        limit: args.limit,
+    };
+    out.audit(&manage::audit::query(pool, &filter).await.map_err(described)?)
 }
 
 /// Reads a policy document file strictly: a key repeated in one object is

@@ -1,10 +1,15 @@
-//! Printing results: JSON with `--json`, otherwise short human-readable lines.
+//! Printing results: JSON with `--json`, otherwise short human-readable lines
+//! (lists with a header row). Writes go through [`out`], so a closed pipe
+//! comes back as an error (see `cli::is_broken_pipe`) instead of a panic.
+
+use std::io::Write;
 
 use serde::Serialize;
 
 use crate::db::api_keys::KeyInfo;
 use crate::db::policies::StoredPolicy;
 use crate::db::tenants::Tenant;
+use crate::manage::audit::AuditPage;
 use crate::manage::keys::CreatedKey;
 use crate::manage::policies::Simulation;
 
@@ -12,34 +17,40 @@ pub(crate) struct Output {
     pub(crate) json: bool,
 }
 
+/// One line to standard output; `println!` would panic on a closed pipe.
+fn out(line: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_fmt(line)?;
+    stdout.write_all(b"\n")?;
+    Ok(())
+}
+
+macro_rules! outln {
+    ($($arg:tt)*) => { out(format_args!($($arg)*)) };
+}
+
+const TENANT_HEADER: &str = "ID\tSTATUS\tNAME\tCREATED\tRATE_LIMIT";
+const KEY_HEADER: &str = "ID\tPREFIX\tNAME\tACTIONS\tSTATE";
+
 impl Output {
     fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
-        println!("{}", serde_json::to_string_pretty(value)?);
-        Ok(())
+        outln!("{}", serde_json::to_string_pretty(value)?)
     }
 
     pub(crate) fn tenant(&self, t: &Tenant) -> anyhow::Result<()> {
         if self.json {
             return self.json(t);
         }
-        println!(
-            "{}\t{}\t{}\tcreated {}",
-            t.id,
-            t.status.as_str(),
-            t.name,
-            t.created_at.to_rfc3339()
-        );
-        Ok(())
+        outln!("{TENANT_HEADER}")?;
+        tenant_row(t)
     }
 
     pub(crate) fn tenants(&self, list: &[Tenant]) -> anyhow::Result<()> {
         if self.json {
             return self.json(&list);
         }
-        for t in list {
-            self.tenant(t)?;
-        }
-        Ok(())
+        outln!("{TENANT_HEADER}")?;
+        list.iter().try_for_each(tenant_row)
     }
 
     pub(crate) fn policy(&self, tenant: &str, p: &StoredPolicy) -> anyhow::Result<()> {
@@ -49,14 +60,13 @@ impl Output {
                 "createdBy": p.created_by, "createdAt": p.created_at}),
             );
         }
-        println!(
+        outln!(
             "# tenant {tenant}, version {} by {} at {}",
             p.version,
             p.created_by,
             p.created_at.to_rfc3339()
-        );
-        println!("{}", serde_json::to_string_pretty(&p.document)?);
-        Ok(())
+        )?;
+        outln!("{}", serde_json::to_string_pretty(&p.document)?)
     }
 
     pub(crate) fn simulation(&self, s: &Simulation) -> anyhow::Result<()> {
@@ -64,15 +74,15 @@ impl Output {
             return self.json(s);
         }
         let reason = serde_json::to_value(s.reason)?;
-        println!("{} ({})", s.decision, reason.as_str().unwrap_or_default());
-        println!("  check: {}", s.check);
+        outln!("{} ({})", s.decision, reason.as_str().unwrap_or_default())?;
+        outln!("  check: {}", s.check)?;
         for m in &s.matched_statements {
-            println!(
+            outln!(
                 "  matched Statement[{}]{} {:?}",
                 m.index,
                 m.sid.as_ref().map(|s| format!(" (Sid {s})")).unwrap_or_default(),
                 m.effect
-            );
+            )?;
         }
         Ok(())
     }
@@ -81,7 +91,7 @@ impl Output {
         if self.json {
             return self.json(k);
         }
-        println!("{}", k.key);
+        outln!("{}", k.key)?;
         eprintln!("key {} ({}) created; the key above is shown only once", k.id, k.name);
         Ok(())
     }
@@ -90,27 +100,69 @@ impl Output {
         if self.json {
             return self.json(k);
         }
-        let state = match (&k.revoked_at, &k.expires_at) {
-            (Some(at), _) => format!("revoked {}", at.to_rfc3339()),
-            (None, Some(at)) => format!("expires {}", at.to_rfc3339()),
-            (None, None) => "active".to_owned(),
-        };
-        let actions = k
-            .actions
-            .as_ref()
-            .map(|a| a.join(","))
-            .unwrap_or_else(|| "policy".into());
-        println!("{}\t{}\t{}\t{}\t{}", k.id, k.prefix, k.name, actions, state);
-        Ok(())
+        outln!("{KEY_HEADER}")?;
+        key_row(k)
     }
 
     pub(crate) fn keys(&self, list: &[KeyInfo]) -> anyhow::Result<()> {
         if self.json {
             return self.json(&list);
         }
-        for k in list {
-            self.key(k)?;
+        outln!("{KEY_HEADER}")?;
+        list.iter().try_for_each(key_row)
+    }
+
+    pub(crate) fn audit(&self, page: &AuditPage) -> anyhow::Result<()> {
+        if self.json {
+            return self.json(page);
+        }
+        outln!("ID\tAT\tKIND\tTENANT\tPRINCIPAL\tACTION\tRESOURCE\tDECISION\tREASON\tSTATUS")?;
+        for e in &page.items {
+            outln!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                e.id,
+                e.at.to_rfc3339(),
+                e.kind,
+                e.tenant_id.as_deref().unwrap_or("-"),
+                e.principal.as_deref().unwrap_or("-"),
+                e.action,
+                e.resource.as_deref().unwrap_or("-"),
+                e.decision,
+                e.reason,
+                e.http_status
+            )?;
+        }
+        if let Some(cursor) = page.next_cursor {
+            eprintln!("more: --after {cursor}");
         }
         Ok(())
     }
+}
+
+fn tenant_row(t: &Tenant) -> anyhow::Result<()> {
+    let rate = t
+        .rate_limit
+        .map(|r| format!("{}/s burst {}", r.per_second, r.burst))
+        .unwrap_or_else(|| "default".to_owned());
+    outln!(
+        "{}\t{}\t{}\t{}\t{rate}",
+        t.id,
+        t.status.as_str(),
+        t.name,
+        t.created_at.to_rfc3339()
+    )
+}
+
+fn key_row(k: &KeyInfo) -> anyhow::Result<()> {
+    let state = match (&k.revoked_at, &k.expires_at) {
+        (Some(at), _) => format!("revoked {}", at.to_rfc3339()),
+        (None, Some(at)) => format!("expires {}", at.to_rfc3339()),
+        (None, None) => "active".to_owned(),
+    };
+    let actions = k
+        .actions
+        .as_ref()
+        .map(|a| a.join(","))
+        .unwrap_or_else(|| "policy".into());
+    outln!("{}\t{}\t{}\t{}\t{}", k.id, k.prefix, k.name, actions, state)
 }

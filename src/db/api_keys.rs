@@ -182,20 +182,26 @@ pub(crate) async fn usable_admin_keys(
     Ok(rows)
 }
 
-/// Records when keys were last used (batched by the caller).
+/// Records when keys were last used (batched by the caller): `tenant_at[i]`
+/// is when `tenant_keys[i]` was last used. A time never moves back, so a late
+/// write from another instance cannot undo a newer one.
 pub(crate) async fn touch(
     db: impl PgExecutor<'_>,
     tenant_keys: &[String],
+    tenant_at: &[DateTime<Utc>],
     admin_keys: &[String],
-    at: DateTime<Utc>,
+    admin_at: &[DateTime<Utc>],
 ) -> Result<(), DbError> {
     sqlx::query!(
-        "with t as (update api_keys set last_used_at = $3 where id = any($1)),
-              a as (update admin_keys set last_used_at = $3 where id = any($2))
+        "with t as (update api_keys k set last_used_at = greatest(k.last_used_at, u.at)
+                      from unnest($1::text[], $2::timestamptz[]) as u(id, at) where k.id = u.id),
+              a as (update admin_keys k set last_used_at = greatest(k.last_used_at, u.at)
+                      from unnest($3::text[], $4::timestamptz[]) as u(id, at) where k.id = u.id)
          select 1 as one",
         tenant_keys,
+        tenant_at,
         admin_keys,
-        at
+        admin_at
     )
     .fetch_one(db)
     .await?;

@@ -146,7 +146,8 @@ pub(crate) async fn audit_access(
     let status = res.status();
     // Successful changes are audited by `manage` with their before/after;
     // the simulator changes nothing, so it is audited here like a read.
-    if status.is_success() && method != Method::GET && !res.request().path().ends_with("/policy/simulate") {
+    let read = method == Method::GET || method == Method::HEAD;
+    if status.is_success() && !read && !res.request().path().ends_with("/policy/simulate") {
         return Ok(res);
     }
     // Successful metric scrapes are routine; refused ones are still recorded.
@@ -160,17 +161,11 @@ pub(crate) async fn audit_access(
             .get::<LoggedPrincipal>()
             .map(|p| p.principal.clone());
         let request_id = request.extensions().get::<RequestId>().map(|r| r.0.clone());
-        let reason = match status.as_u16() {
-            200..=299 => "read",
-            401 => "unauthenticated",
-            403 => "forbidden",
-            _ => "error",
-        };
+        let (decision, reason) = access_outcome(status, principal.is_some());
         let action = format!(
             "{method} {}",
             request.match_pattern().unwrap_or_else(|| request.path().to_owned())
         );
-        let decision = if status.is_success() { "allow" } else { "deny" };
         state.audit.record(
             AuditEvent::admin(action, decision, reason)
                 .principal(principal)
@@ -181,6 +176,21 @@ pub(crate) async fn audit_access(
         );
     }
     Ok(res)
+}
+
+/// How an admin request's outcome is audited: only 401 and 403 (or a failure
+/// before anyone was authenticated) are access denials. An authenticated
+/// admin whose request was invalid (400), conflicted (409) or failed was let
+/// in: recording that as a denial would hide real denials among typos.
+fn access_outcome(status: actix_web::http::StatusCode, authenticated: bool) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        200..=299 => ("allow", "read"),
+        401 => ("deny", "unauthenticated"),
+        403 => ("deny", "forbidden"),
+        _ if !authenticated => ("deny", "error"),
+        400..=499 => ("allow", "rejected"),
+        _ => ("allow", "error"),
+    }
 }
 
 /// After a write, refresh this instance's directory at once (other instances

@@ -10,6 +10,8 @@ use std::time::Duration;
 use actix_web::web;
 use anyhow::Context;
 use aws_config::BehaviorVersion;
+use aws_config::Region;
+use aws_config::meta::region::ProvideRegion;
 use secrecy::ExposeSecret;
 
 use crate::audit::{self, AuditWriter};
@@ -48,6 +50,12 @@ pub(crate) struct Built {
 
 impl Built {
     pub(crate) async fn new(settings: &Settings, upstream: Option<UpstreamOverride>) -> anyhow::Result<Self> {
+        // The region first: without it nothing can work, and the SDK's
+        // credential chain would otherwise log its own complaints before ours.
+        let region = match upstream {
+            Some(_) => None,
+            None => Some(aws_region().await?),
+        };
         let pool = crate::db::connect_lazy(&settings.database.url, settings.database.max_connections)
             .context("LOGWARD_DATABASE_URL: invalid")?;
         crate::db::MIGRATOR
@@ -55,9 +63,10 @@ impl Built {
             .await
             .context("applying database migrations")?;
 
-        let (upstream, scope) = match upstream {
-            Some(o) => (o.upstream, ResourceScope::new(&o.region, &o.account)),
-            None => aws_upstream(settings).await?,
+        let (upstream, scope) = match (upstream, region) {
+            (Some(o), _) => (o.upstream, ResourceScope::new(&o.region, &o.account)),
+            (None, Some(region)) => aws_upstream(settings, region).await?,
+            (None, None) => anyhow::bail!("AWS_REGION: required (the region of the CloudWatch Logs you serve)"),
         };
         let metrics = Arc::new(Metrics::new());
         let upstream: SharedUpstream = Arc::new(GuardedUpstream::new(upstream, &settings.upstream, metrics.clone()));
@@ -141,15 +150,24 @@ impl Built {
     }
 }
 
+/// The region from the SDK's own region chain (`AWS_REGION`, the profile,
+/// instance metadata), resolved on its own before anything else touches AWS.
+async fn aws_region() -> anyhow::Result<Region> {
+    aws_config::default_provider::region::default_provider()
+        .region()
+        .await
+        .context("AWS_REGION: required (the region of the CloudWatch Logs you serve)")
+}
+
 /// The AWS SDK client from the standard chain (credentials, `AWS_REGION`,
 /// `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`), and the ARN scope: the upstream region
 /// and the account (configured, or asked of STS).
-async fn aws_upstream(settings: &Settings) -> anyhow::Result<(SharedUpstream, ResourceScope)> {
-    let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
-    let region = sdk
-        .region()
-        .map(|r| r.to_string())
-        .context("AWS_REGION: required (the region of the CloudWatch Logs you serve)")?;
+async fn aws_upstream(settings: &Settings, region: Region) -> anyhow::Result<(SharedUpstream, ResourceScope)> {
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .region(region.clone())
+        .load()
+        .await;
+    let region = region.to_string();
     let account = match &settings.upstream.account_id {
         Some(a) => a.clone(),
         None => {

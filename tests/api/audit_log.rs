@@ -160,3 +160,61 @@ async fn copy_batch_stores_every_character_as_given() {
     );
     assert_eq!((&rows[1].detail, &rows[2].detail), (&None, &None));
 }
+
+#[tokio::test]
+async fn an_admin_request_refused_for_its_content_is_not_recorded_as_an_access_denial() {
+    let app = spawn_app().await;
+    app.create_tenant("acme", allow_policy(&["arn:aws:logs:*:*:log-group:/a/*"]))
+        .await;
+    // 409: the tenant exists. 400: a malformed id. 401: no credentials.
+    let r = app
+        .admin(
+            Method::POST,
+            "/admin/v1/tenants",
+            Some(json!({"id": "acme", "name": "again"})),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(
+        app.admin(Method::GET, "/admin/v1/tenants/NOT_AN_ID", None)
+            .await
+            .status(),
+        400
+    );
+    let r = app
+        .client
+        .get(format!("{}/admin/v1/tenants", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // HEAD is a read, audited like GET.
+    let r = app
+        .client
+        .head(format!("{}/admin/v1/tenants", app.address))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let rows = app
+        .audit_rows(
+            "kind = 'admin' and http_status in (400, 409, 401) or action like 'HEAD %'",
+            4,
+        )
+        .await;
+    let outcome = |status: i16| {
+        rows.iter()
+            .find(|r| r.3 == status && !r.0.starts_with("HEAD"))
+            .map(|r| r.1.clone())
+            .unwrap_or_else(|| panic!("no audit row with status {status}: {rows:?}"))
+    };
+    assert_eq!(outcome(409), "allow");
+    assert_eq!(outcome(400), "allow");
+    assert_eq!(outcome(401), "deny");
+    assert!(
+        rows.iter().any(|r| r.0 == "HEAD /admin/v1/tenants" && r.1 == "allow"),
+        "{rows:?}"
+    );
+}

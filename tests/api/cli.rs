@@ -1,6 +1,7 @@
 //! The management CLI against a fresh database.
 
-use std::process::Command;
+use std::io::Write;
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
@@ -12,18 +13,35 @@ struct Cli {
 
 impl Cli {
     fn run(&self, args: &[&str]) -> (bool, String, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_logward"))
-            .env_clear()
-            .env("LOGWARD_DATABASE_URL", self.database.url())
-            .env("USER", "tester")
-            .args(args)
-            .output()
-            .unwrap();
+        let out = self.command(args).output().unwrap();
         (
             out.status.success(),
             String::from_utf8_lossy(&out.stdout).into_owned(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_logward"));
+        cmd.env_clear()
+            .env("LOGWARD_DATABASE_URL", self.database.url())
+            .env("USER", "tester")
+            .args(args);
+        cmd
+    }
+
+    /// Runs with `input` on standard input (not a terminal).
+    fn run_with_input(&self, args: &[&str], input: &str) -> (bool, String) {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -64,7 +82,13 @@ async fn the_cli_manages_tenants_policies_and_keys() {
         cli.json(&["tenant", "create", "acme", "--name", "ACME"])["status"],
         "active"
     );
-    assert!(cli.ok(&["tenant", "show", "acme"]).starts_with("acme\tactive\tACME"));
+    let shown = cli.ok(&["tenant", "show", "acme"]);
+    let lines: Vec<&str> = shown.lines().collect();
+    assert!(lines[0].starts_with("ID\tSTATUS\tNAME"), "{shown}");
+    assert!(
+        lines[1].starts_with("acme\tactive\tACME") && lines[1].ends_with("\tdefault"),
+        "{shown}"
+    );
     assert_eq!(cli.json(&["policy", "put", "acme", "--file", p])["version"], 1);
     assert_eq!(
         cli.json(&["policy", "put", "acme", "--file", p, "--if-match", "1"])["version"],
@@ -124,7 +148,7 @@ async fn the_cli_manages_tenants_policies_and_keys() {
         1
     );
     assert_eq!(cli.json(&["tenant", "enable", "acme"])["status"], "active");
-    cli.ok(&["tenant", "delete", "acme"]);
+    cli.ok(&["tenant", "delete", "acme", "--yes"]);
     cli.fails(&["tenant", "show", "acme"], "no tenant acme");
 
     // Every change was audited as the CLI user.
@@ -175,4 +199,93 @@ async fn the_cli_fails_cleanly_on_bad_input() {
     );
     let (ok, _, _) = cli.run(&["tenant", "frobnicate"]);
     assert!(!ok);
+}
+
+#[tokio::test]
+async fn deleting_a_tenant_asks_for_its_id_unless_yes() {
+    let cli = Cli {
+        database: fresh_database().await,
+    };
+    cli.ok(&["tenant", "create", "acme", "--name", "ACME"]);
+    // No answer (standard input closed), or the wrong one: nothing is deleted.
+    cli.fails(&["tenant", "delete", "acme"], "not deleted");
+    let (ok, stderr) = cli.run_with_input(&["tenant", "delete", "acme"], "globex\n");
+    assert!(!ok, "{stderr}");
+    assert!(cli.ok(&["tenant", "show", "acme"]).contains("acme\tactive"));
+    // The tenant's id confirms.
+    let (ok, stderr) = cli.run_with_input(&["tenant", "delete", "acme"], "acme\n");
+    assert!(ok, "{stderr}");
+    cli.fails(&["tenant", "show", "acme"], "no tenant acme");
+}
+
+#[tokio::test]
+async fn a_closed_pipe_ends_the_cli_quietly() {
+    let cli = Cli {
+        database: fresh_database().await,
+    };
+    cli.ok(&["tenant", "create", "acme", "--name", "ACME"]);
+    // `logward tenant list | head -0`: the reader is gone before the first
+    // write (the CLI connects to the database first).
+    let mut child = cli
+        .command(&["tenant", "list"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[tokio::test]
+async fn the_cli_lists_with_a_header_and_manages_rate_limits_and_reads_the_audit() {
+    let cli = Cli {
+        database: fresh_database().await,
+    };
+    cli.ok(&["tenant", "create", "acme", "--name", "ACME"]);
+    cli.ok(&["tenant", "create", "globex", "--name", "Globex"]);
+    let listed = cli.ok(&["tenant", "list"]);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 3, "{listed}");
+    assert_eq!(lines[0], "ID\tSTATUS\tNAME\tCREATED\tRATE_LIMIT");
+    cli.ok(&["key", "create", "acme", "--name", "ci"]);
+    assert!(
+        cli.ok(&["key", "list", "acme"])
+            .starts_with("ID\tPREFIX\tNAME\tACTIONS\tSTATE\n")
+    );
+
+    let limited = cli.json(&["tenant", "rate-limit", "acme", "--per-second", "5", "--burst", "10"]);
+    assert_eq!(limited["rateLimit"]["perSecond"], 5);
+    assert!(cli.ok(&["tenant", "show", "acme"]).contains("\t5/s burst 10"));
+    cli.fails(
+        &["tenant", "rate-limit", "acme", "--per-second", "0", "--burst", "1"],
+        "rate",
+    );
+    let (ok, _, _) = cli.run(&["tenant", "rate-limit", "acme", "--per-second", "5"]);
+    assert!(!ok, "--per-second needs --burst");
+    let reset = cli.json(&["tenant", "rate-limit", "acme", "--default"]);
+    assert!(reset.get("rateLimit").is_none(), "{reset}");
+    assert!(cli.ok(&["tenant", "show", "acme"]).contains("\tdefault"));
+
+    let page = cli.json(&["audit", "--tenant", "acme", "--kind", "admin"]);
+    let actions: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"tenant.create"), "{actions:?}");
+    assert!(
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["tenantId"] == "acme")
+    );
+    let text = cli.ok(&["audit", "--limit", "1"]);
+    assert!(text.starts_with("ID\tAT\tKIND"), "{text}");
+    assert_eq!(text.lines().count(), 2, "{text}");
+    cli.fails(&["audit", "--since", "yesterday"], "--since");
 }

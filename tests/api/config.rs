@@ -130,6 +130,24 @@ async fn tls_is_served_when_a_certificate_and_key_are_configured() {
 }
 
 #[test]
+fn a_missing_aws_region_is_the_first_thing_reported() {
+    let home = tempfile::tempdir().unwrap();
+    let (ok, err) = logward(
+        &[
+            // Unreachable: the region must be reported before the database is tried.
+            ("LOGWARD_DATABASE_URL", "postgres://postgres@127.0.0.1:1/none"),
+            ("LOGWARD_AWS_ACCOUNT_ID", "123456789012"),
+            ("HOME", home.path().to_str().unwrap()),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+        &["serve"],
+    );
+    assert!(!ok);
+    let last = err.lines().last().unwrap_or_default();
+    assert!(last.starts_with("logward: AWS_REGION: required"), "{err}");
+}
+
+#[test]
 fn unreadable_tls_files_stop_the_process_naming_the_variable() {
     let dir = tempfile::tempdir().unwrap();
     let bogus = dir.path().join("bogus.pem");

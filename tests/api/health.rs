@@ -33,7 +33,20 @@ async fn a_sane_client_request_id_is_echoed_and_a_bad_one_replaced() {
 async fn unknown_routes_and_methods_are_problems() {
     let app = spawn_app().await;
     let r = app.client.get(format!("{}/nope", app.address)).send().await.unwrap();
-    assert_problem(r, 404, "route_not_found").await;
+    let body = assert_problem(r, 404, "route_not_found").await;
+    assert!(!body["detail"].as_str().unwrap().contains("%2F"), "{body}");
+    // A group name sent with its `/` unencoded gets told how to encode it.
+    let r = app
+        .client
+        .get(format!(
+            "{}/v1/log-groups//demo/app/log-streams/web-1/events",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(r, 404, "route_not_found").await;
+    assert!(body["detail"].as_str().unwrap().contains("%2Fdemo%2Fapp"), "{body}");
     let r = app
         .client
         .delete(format!("{}/healthz", app.address))

@@ -64,6 +64,23 @@ async fn concurrent_edits_from_the_same_version_let_exactly_one_win() {
 }
 
 #[tokio::test]
+async fn a_weak_etag_in_if_match_fails_the_precondition_instead_of_being_a_bad_request() {
+    let app = spawn_app().await;
+    app.create_tenant("acme", allow_policy(&["arn:aws:logs:*:*:log-group:/v1/*"]))
+        .await;
+    let policy = allow_policy(&["arn:aws:logs:*:*:log-group:/v2/*"]);
+    // Even the current version: If-Match compares strongly.
+    let body = assert_problem(
+        put(&app, "acme", policy.clone(), Some("W/\"1\"")).await,
+        412,
+        "precondition_failed",
+    )
+    .await;
+    assert!(body["detail"].as_str().unwrap().contains("weak"), "{body}");
+    assert_eq!(put(&app, "acme", policy, Some("\"1\"")).await.status(), 200);
+}
+
+#[tokio::test]
 async fn the_first_policy_can_be_guarded_with_version_zero() {
     let app = spawn_app().await;
     let r = app

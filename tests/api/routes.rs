@@ -64,6 +64,38 @@ async fn every_route_requires_its_credential() {
     assert_eq!(app.upstream_calls(), 0);
 }
 
+#[tokio::test]
+async fn every_get_route_answers_head_with_the_same_credential_rules_and_no_body() {
+    let app = spawn_app().await;
+    app.create_tenant("acme", allow_policy(&["arn:aws:logs:*"])).await;
+    let gets: Vec<_> = inventory().into_iter().filter(|r| r.method == "GET").collect();
+    assert!(gets.len() >= 10);
+    for route in &gets {
+        let url = format!("{}{}", app.address, concrete(route.path));
+        let r = app.client.head(&url).send().await.unwrap();
+        let expected = if route.access == Access::Public { 200 } else { 401 };
+        assert_eq!(r.status(), expected, "HEAD {}", route.path);
+    }
+    for (path, token) in [
+        ("/v1/me", hs_token("acme")),
+        ("/admin/v1/tenants/acme", ADMIN_TOKEN.to_owned()),
+    ] {
+        let get = app.get(&token, path).await;
+        assert_eq!(get.status(), 200, "GET {path}");
+        let get_type = get.headers()["content-type"].clone();
+        let r = app
+            .client
+            .head(format!("{}{path}", app.address))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "HEAD {path}");
+        assert_eq!(r.headers()["content-type"], get_type, "HEAD {path}");
+        assert!(r.bytes().await.unwrap().is_empty(), "HEAD {path} has no body");
+    }
+}
+
 fn documented_operations(doc: &Value) -> BTreeSet<(String, String)> {
     doc["paths"]
         .as_object()

@@ -10,7 +10,7 @@ use super::{actor, refresh_tenant, tenant_id};
 use crate::auth::AdminPrincipal;
 use crate::db::policies::StoredPolicy;
 use crate::domain::policy::{DuplicateKey, StrictJson};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::manage::ManageError;
 use crate::manage::policies::{self as manage, IfMatch};
 use crate::routes::problem::{AdminProblems, ClientProblems};
@@ -55,6 +55,17 @@ fn if_match(req: &HttpRequest) -> Result<Option<IfMatch>, ApiError> {
     let raw = value.to_str().unwrap_or_default().trim();
     if raw == "*" {
         return Ok(Some(IfMatch::Any));
+    }
+    // If-Match compares strongly (RFC 9110 13.1.1): a weak tag is well formed
+    // but can never match, which is a failed precondition, not a bad request.
+    if raw
+        .strip_prefix("W/")
+        .is_some_and(|tag| tag.len() >= 2 && tag.starts_with('"') && tag.ends_with('"'))
+    {
+        return Err(ApiError::new(
+            ErrorCode::PreconditionFailed,
+            "If-Match compares strongly and a weak ETag (W/\"...\") never matches: send the ETag exactly as GET returns it, like \"3\"",
+        ));
     }
     raw.strip_prefix('"')
         .and_then(|r| r.strip_suffix('"'))
