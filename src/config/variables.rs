@@ -93,6 +93,9 @@ mod tests {
     const NOT_SETTINGS: &[&str] = &[
         // The demo's environment file (scripts/demo).
         "LOGWARD_URL",
+        "LOGWARD_DEMO_MOTO_URL",
+        // docker-compose.yml: the host port moto is published on.
+        "LOGWARD_MOTO_PORT",
         // Regenerates the committed openapi.json in the test suite.
         "LOGWARD_UPDATE_OPENAPI",
     ];
