@@ -76,6 +76,16 @@ impl Built {
         if !jwt.has_keys() {
             tracing::warn!("no JWT key configured (LOGWARD_JWT_*): every customer token will be refused");
         }
+        // An identity provider's keys sign tokens for every application it
+        // serves: without a pinned audience, any of them would be accepted here.
+        if (settings.jwt.public_key_file.is_some() || settings.jwt.jwks_url.is_some())
+            && settings.jwt.audience.is_none()
+        {
+            tracing::warn!(
+                "LOGWARD_JWT_AUDIENCE is unset: tokens your identity provider issues for ANY application will be \
+                 accepted. Set it to the audience of the tokens meant for logward (see README, Identity providers)"
+            );
+        }
         if let Some(jwks) = jwt.jwks()
             && let Err(e) = jwks.refresh().await
         {
