@@ -103,6 +103,9 @@ pub struct JwtSettings {
     pub leeway_secs: u64,
     pub issuer: Option<String>,
     pub audience: Option<String>,
+    /// Longest lifetime (`exp` minus `iat`, or minus now without `iat`) a
+    /// customer token may have; 0: no limit.
+    pub max_lifetime_secs: u64,
     pub tenant_claim: String,
 }
 

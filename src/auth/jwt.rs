@@ -88,6 +88,8 @@ pub(crate) struct JwtVerifier {
     tenant_claim: String,
     /// The pinned `iss`, if any (admin JWTs are accepted only then).
     issuer: Option<String>,
+    /// Longest token lifetime accepted, seconds; 0: no limit.
+    max_lifetime_secs: i64,
     hs256_validation: Validation,
     rs256_validation: Validation,
     es256_validation: Validation,
@@ -131,6 +133,7 @@ impl JwtVerifier {
             jwks,
             tenant_claim: settings.tenant_claim.clone(),
             issuer: settings.issuer.clone(),
+            max_lifetime_secs: i64::try_from(settings.max_lifetime_secs).unwrap_or(i64::MAX),
             hs256_validation: validation(Algorithm::HS256, settings),
             rs256_validation: validation(Algorithm::RS256, settings),
             es256_validation: validation(Algorithm::ES256, settings),
@@ -198,8 +201,25 @@ impl JwtVerifier {
         if let Some(pinned) = &self.issuer {
             check_issuer(&claims, pinned)?;
         }
+        if self.max_lifetime_secs > 0 {
+            check_lifetime(&claims, self.max_lifetime_secs, chrono::Utc::now().timestamp())?;
+        }
         let subject = claims.get("sub").and_then(Value::as_str).map(str::to_owned);
         Ok(VerifiedClaims { subject, claims })
+    }
+}
+
+/// A token may live at most `max` seconds: from `iat` to `exp`, or from now
+/// to `exp` when it has no `iat` (a token minted to live a year is refused
+/// even on its last day only if it says so; without `iat` what is left counts).
+fn check_lifetime(claims: &Map<String, Value>, max: i64, now: i64) -> Result<(), AuthError> {
+    let exp = claims.get("exp").and_then(numeric_date);
+    let from = claims.get("iat").and_then(numeric_date).unwrap_or(now);
+    match exp {
+        Some(exp) if exp.saturating_sub(from) <= max => Ok(()),
+        _ => Err(AuthError::TokenRefused(
+            "the token lives longer than this gateway accepts",
+        )),
     }
 }
 

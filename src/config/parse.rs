@@ -134,6 +134,7 @@ fn jwt(src: &Source) -> Result<JwtSettings, ConfigError> {
         leeway_secs: src.ranged(var::JWT_LEEWAY_SECS, 30, 0, 300)?,
         issuer: src.get(var::JWT_ISSUER).map(str::to_owned),
         audience: src.get(var::JWT_AUDIENCE).map(str::to_owned),
+        max_lifetime_secs: src.ranged(var::JWT_MAX_LIFETIME_SECS, 0, 0, 31_536_000)?,
         tenant_claim: src.get(var::JWT_TENANT_CLAIM).unwrap_or("tenant").to_owned(),
     })
 }

@@ -336,3 +336,23 @@ async fn a_pinned_issuer_given_as_a_list_or_a_crit_header_is_401_and_never_forwa
         "a rejected token reached CloudWatch"
     );
 }
+
+#[tokio::test]
+async fn a_token_that_lives_longer_than_the_configured_maximum_is_refused() {
+    let s = setup(&[("LOGWARD_JWT_MAX_LIFETIME_SECS", "3600")]).await;
+    let short = claims(json!({"iat": now_secs(), "exp": now_secs() + 1800}));
+    let r = s.app.get_events(&sign_hs(&short), &s.group, "s", "").await;
+    assert_eq!(r.status(), 200);
+    // A day-long token, with or without iat.
+    for long in [
+        claims(json!({"iat": now_secs(), "exp": now_secs() + 86_400})),
+        claims(json!({"exp": now_secs() + 86_400})),
+    ] {
+        let r = s.app.get_events(&sign_hs(&long), &s.group, "s", "").await;
+        let problem = assert_problem(r, 401, "unauthenticated").await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains("lives longer"),
+            "{problem}"
+        );
+    }
+}

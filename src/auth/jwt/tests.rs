@@ -20,6 +20,7 @@ fn verifier(issuer: Option<&str>) -> JwtVerifier {
         issuer: issuer.map(str::to_owned),
         audience: None,
         tenant_claim: "tenant".into(),
+        max_lifetime_secs: 0,
     })
     .unwrap()
 }
@@ -176,4 +177,20 @@ fn a_header_that_does_not_decode_is_refused() {
         assert!(refuse_critical_headers(token).is_err(), "{token}");
     }
     assert!(refuse_critical_headers("e30.b.c").is_ok());
+}
+
+#[test]
+fn a_token_may_live_at_most_the_configured_lifetime() {
+    let claims = |v: Value| v.as_object().cloned().unwrap();
+    let now = 1_000_000;
+    // iat to exp counts when iat is there; what is left counts without it.
+    assert!(check_lifetime(&claims(json!({"iat": now - 10, "exp": now + 3590})), 3600, now).is_ok());
+    assert!(check_lifetime(&claims(json!({"iat": now, "exp": now + 3601})), 3600, now).is_err());
+    assert!(check_lifetime(&claims(json!({"exp": now + 3600})), 3600, now).is_ok());
+    assert!(check_lifetime(&claims(json!({"exp": now + 86_400})), 3600, now).is_err());
+    assert!(check_lifetime(&claims(json!({"iat": now, "exp": now as f64 + 100.5})), 100, now).is_err());
+    assert!(
+        check_lifetime(&claims(json!({"iat": now})), 3600, now).is_err(),
+        "no readable exp"
+    );
 }
