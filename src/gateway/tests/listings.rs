@@ -41,13 +41,6 @@ async fn a_query_start_takes_a_slot_and_the_cap_refuses_before_upstream() {
         None,
     );
     let call = w.call(false);
-    let start = || StartQuery {
-        groups: vec![LogGroupName::parse("/acme/app").unwrap()],
-        query_string: "fields @message".into(),
-        start_time: 0,
-        end_time: 1,
-        limit: None,
-    };
     let id = w.gateway.start_query(&call, Ok(start())).await.unwrap();
     assert_eq!(id, "q-1");
     let record = w.audited();
@@ -104,13 +97,6 @@ async fn a_stream_listing_asks_cloudwatch_only_for_the_prefixes_the_policy_allow
 async fn a_query_start_that_times_out_keeps_its_slot() {
     let mut w = World::new(json!([allow(&["logs:StartQuery"], "log-group:/acme/*")]), None);
     let call = w.call(false);
-    let start = || StartQuery {
-        groups: vec![LogGroupName::parse("/acme/app").unwrap()],
-        query_string: "fields @message".into(),
-        start_time: 0,
-        end_time: 1,
-        limit: None,
-    };
     // CloudWatch may have started it: the slot stays taken (cap 1).
     w.stub.starts_time_out.store(true, std::sync::atomic::Ordering::SeqCst);
     let err = w.gateway.start_query(&call, Ok(start())).await.unwrap_err();
@@ -120,4 +106,15 @@ async fn a_query_start_that_times_out_keeps_its_slot() {
     assert_eq!(err.code(), ErrorCode::Throttled);
     assert_eq!(w.stub.calls().len(), 1, "the second start never reached CloudWatch");
     assert_eq!(w.audited().reason, "allowed");
+}
+
+/// A StartQuery on `/acme/app`.
+fn start() -> StartQuery {
+    StartQuery {
+        groups: vec![LogGroupName::parse("/acme/app").unwrap()],
+        query_string: "fields @message".into(),
+        start_time: 0,
+        end_time: 1,
+        limit: None,
+    }
 }
