@@ -47,8 +47,28 @@ pub enum Command {
     /// Manage admin API keys (lwa_...).
     #[command(subcommand, name = "admin-key")]
     AdminKey(AdminKeyCommand),
+    /// See and clear a tenant's Logs Insights queries.
+    #[command(subcommand)]
+    Query(QueryCommand),
     /// Read the audit trail, newest first.
     Audit(AuditArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueryCommand {
+    /// List a tenant's recent queries and whether they count against its cap.
+    List { tenant: String },
+    /// Stop counting open queries against the tenant's cap (they are not
+    /// stopped at CloudWatch; the admin API's DELETE does that too).
+    Clear {
+        tenant: String,
+        /// The query (or placeholder) id from `query list`.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        query_id: Option<String>,
+        /// Every open query of the tenant.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Debug, Args)]

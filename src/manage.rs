@@ -6,6 +6,7 @@
 pub mod audit;
 pub(crate) mod keys;
 pub(crate) mod policies;
+pub(crate) mod queries;
 mod simulator;
 pub(crate) mod tenants;
 

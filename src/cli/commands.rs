@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 
 use super::output::Output;
 use super::{
-    AdminKeyCommand, AuditArgs, Command, DecisionArg, KeyCommand, KindArg, NewKeyArgs, PolicyCommand, StatusArg,
-    TenantCommand,
+    AdminKeyCommand, AuditArgs, Command, DecisionArg, KeyCommand, KindArg, NewKeyArgs, PolicyCommand, QueryCommand,
+    StatusArg, TenantCommand,
 };
 use crate::config::Settings;
 use crate::db::audit::AuditFilter;
@@ -33,6 +33,7 @@ pub async fn run_management(settings: &Settings, command: Command, json: bool) -
         Command::Policy(c) => policy(&pool, &actor, &out, c).await,
         Command::Key(c) => key(&pool, &actor, &out, c).await,
         Command::AdminKey(c) => admin_key(&pool, &actor, &out, c).await,
+        Command::Query(c) => query(&pool, &actor, &out, c).await,
         Command::Audit(args) => audit(&pool, &out, args).await,
         Command::Serve | Command::Migrate => Ok(()),
     };
@@ -257,6 +258,25 @@ async fn key(pool: &sqlx::PgPool, actor: &Actor, out: &Output, command: KeyComma
                 .await
                 .map_err(described)?,
         ),
+    }
+}
+
+async fn query(pool: &sqlx::PgPool, actor: &Actor, out: &Output, command: QueryCommand) -> anyhow::Result<()> {
+    use manage::queries;
+    match command {
+        QueryCommand::List { tenant } => {
+            out.queries(&queries::list(pool, &tenant_id(&tenant)?).await.map_err(described)?)
+        }
+        QueryCommand::Clear { tenant, query_id, .. } => {
+            if let Some(id) = query_id.as_deref().filter(|id| !queries::valid_query_id(id)) {
+                anyhow::bail!("query id {id:?} is not one `query list` shows");
+            }
+            out.cleared(
+                &queries::clear(pool, actor, &tenant_id(&tenant)?, query_id.as_deref())
+                    .await
+                    .map_err(described)?,
+            )
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::db::api_keys::KeyInfo;
 use crate::db::policies::StoredPolicy;
 use crate::db::tenants::Tenant;
+use crate::gateway::queries::QueryEntry;
 use crate::manage::audit::AuditPage;
 use crate::manage::keys::CreatedKey;
 use crate::manage::policies::Simulation;
@@ -31,8 +32,45 @@ macro_rules! outln {
 
 const TENANT_HEADER: &str = "ID\tSTATUS\tNAME\tCREATED\tRATE_LIMIT";
 const KEY_HEADER: &str = "ID\tPREFIX\tNAME\tACTIONS\tSTATE";
+const QUERY_HEADER: &str = "QUERY_ID\tSTATE\tCOUNTS\tSTARTED\tSTARTED_BY\tLOG_GROUPS";
 
 impl Output {
+    pub(crate) fn queries(&self, list: &[QueryEntry]) -> anyhow::Result<()> {
+        if self.json {
+            let items: Vec<_> = list
+                .iter()
+                .map(|q| {
+                    serde_json::json!({"queryId": q.query_id, "state": q.state(), "countsTowardCap": q.counts,
+                        "logGroupNames": q.log_groups, "startedBy": q.started_by, "startedAt": q.started_at,
+                        "finishedAt": q.finished_at, "lastCheckedAt": q.checked_at})
+                })
+                .collect();
+            return self.json(&items);
+        }
+        outln!("{QUERY_HEADER}")?;
+        list.iter().try_for_each(|q| {
+            outln!(
+                "{}\t{}\t{}\t{}\t{}\t{}",
+                q.query_id,
+                q.state(),
+                if q.counts { "yes" } else { "no" },
+                q.started_at.to_rfc3339(),
+                q.started_by,
+                q.log_groups.join(",")
+            )
+        })
+    }
+
+    pub(crate) fn cleared(&self, ids: &[String]) -> anyhow::Result<()> {
+        if self.json {
+            return self.json(&serde_json::json!({ "cleared": ids }));
+        }
+        if ids.is_empty() {
+            return outln!("no open queries");
+        }
+        ids.iter().try_for_each(|id| outln!("cleared {id}"))
+    }
+
     fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
         outln!("{}", serde_json::to_string_pretty(value)?)
     }

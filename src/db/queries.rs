@@ -1,5 +1,6 @@
 //! The `insights_queries` table: which tenant owns which Logs Insights query.
 
+use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
 use super::DbError;
@@ -58,7 +59,8 @@ pub(crate) async fn find(
 }
 
 /// Queries of the tenant that count as running: unfinished and recent, and
-/// reservations younger than [`RESERVATION_SECONDS`].
+/// reservations younger than [`RESERVATION_SECONDS`] (the predicate `list`
+/// repeats as `counts`).
 pub(crate) async fn running_count(db: impl PgExecutor<'_>, tenant: &TenantId) -> Result<i64, DbError> {
     let n = sqlx::query_scalar!(
         r#"select count(*) as "n!" from insights_queries
@@ -127,4 +129,107 @@ pub(crate) async fn delete(db: impl PgExecutor<'_>, tenant: &TenantId, reserved:
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// A query as operators and its tenant see it.
+#[derive(Debug, Clone)]
+pub(crate) struct QueryRow {
+    pub(crate) query_id: String,
+    pub(crate) log_groups: Vec<String>,
+    pub(crate) started_by: String,
+    pub(crate) started_at: DateTime<Utc>,
+    pub(crate) finished_at: Option<DateTime<Utc>>,
+    /// Last time logward asked CloudWatch about it unprompted.
+    pub(crate) checked_at: Option<DateTime<Utc>>,
+    /// Whether it counts against the tenant's cap right now.
+    pub(crate) counts: bool,
+}
+
+/// The tenant's `limit` most recent queries, newest first.
+pub(crate) async fn list(db: impl PgExecutor<'_>, tenant: &TenantId, limit: i64) -> Result<Vec<QueryRow>, DbError> {
+    let rows = sqlx::query_as!(
+        QueryRow,
+        r#"select query_id, log_groups, started_by, started_at, finished_at, checked_at,
+                  (finished_at is null
+                   and started_at > now() - make_interval(mins => $2)
+                   and (query_id not like 'reserved:%' or started_at > now() - make_interval(secs => $3))) as "counts!"
+             from insights_queries where tenant_id = $1
+            order by started_at desc, query_id
+            limit $4"#,
+        tenant.as_str(),
+        RUNNING_WINDOW_MINUTES,
+        f64::from(RESERVATION_SECONDS),
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows)
+}
+
+/// Claims up to `limit` open queries (of `tenant`, or of anyone) that still
+/// count, started at least `min_age_secs` ago and not asked about for
+/// `quiet_secs`, oldest first, for a status check: marks them checked now,
+/// skipping rows another instance is claiming.
+/// Placeholders (`reserved:`, `unconfirmed:`) have no CloudWatch id to ask about.
+pub(crate) async fn claim_unchecked(
+    db: impl PgExecutor<'_>,
+    tenant: Option<&TenantId>,
+    min_age_secs: f64,
+    quiet_secs: f64,
+    limit: i64,
+) -> Result<Vec<(String, String)>, DbError> {
+    let rows = sqlx::query!(
+        r#"update insights_queries set checked_at = now()
+            where query_id in (
+                select query_id from insights_queries
+                 where finished_at is null
+                   and ($1::text is null or tenant_id = $1)
+                   and query_id not like 'reserved:%' and query_id not like 'unconfirmed:%'
+                   and started_at > now() - make_interval(mins => $2)
+                   and started_at <= now() - make_interval(secs => $3)
+                   and (checked_at is null or checked_at < now() - make_interval(secs => $4))
+                 order by started_at
+                 limit $5
+                 for update skip locked)
+        returning tenant_id, query_id"#,
+        tenant.map(TenantId::as_str),
+        RUNNING_WINDOW_MINUTES,
+        min_age_secs,
+        quiet_secs,
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.tenant_id, r.query_id)).collect())
+}
+
+/// Marks the tenant's open queries (all, or the one named) finished, so they
+/// no longer count; returns the ids it marked.
+pub(crate) async fn clear(
+    db: impl PgExecutor<'_>,
+    tenant: &TenantId,
+    query_id: Option<&str>,
+) -> Result<Vec<String>, DbError> {
+    let ids = sqlx::query_scalar!(
+        "update insights_queries set finished_at = now()
+          where tenant_id = $1 and finished_at is null and ($2::text is null or query_id = $2)
+        returning query_id",
+        tenant.as_str(),
+        query_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(ids)
+}
+
+/// Forgets queries started more than `days` ago (CloudWatch keeps results
+/// for 7 days); returns how many.
+pub(crate) async fn prune(db: impl PgExecutor<'_>, days: i32) -> Result<u64, DbError> {
+    let done = sqlx::query!(
+        "delete from insights_queries where started_at < now() - make_interval(days => $1)",
+        days
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
 }

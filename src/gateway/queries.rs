@@ -9,99 +9,18 @@
 //! so no transaction or lock is ever held across the network call, and a
 //! tenant's burst is gated in memory before it touches the database.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
-use futures_util::future::BoxFuture;
+mod ledger;
+mod upkeep;
 
 use super::access::{self, Verdict};
 use super::call::Decided;
 use super::{Call, Gateway, Parsed};
-use crate::domain::{Action, LogGroupName, TenantId};
+use crate::domain::{Action, LogGroupName};
 use crate::error::ApiError;
 use crate::upstream::{QueryResults, StartQueryRequest};
+pub(crate) use upkeep::SWEEP_INTERVAL;
 
-/// Who owns which query, kept outside the process (Postgres in production).
-pub(crate) trait QueryLedger: Send + Sync + 'static {
-    /// Reserves one of the tenant's `cap` running-query slots for a query
-    /// about to start; answers 429 when all are taken. Commits before
-    /// returning: nothing stays locked.
-    fn reserve<'a>(&'a self, start: &'a Reservation) -> BoxFuture<'a, Result<(), ApiError>>;
-    /// The reservation became CloudWatch's query `query_id`.
-    fn confirm<'a>(&'a self, start: &'a Reservation, query_id: &'a str) -> BoxFuture<'a, Result<(), ApiError>>;
-    /// The start failed: the slot is free again.
-    fn release<'a>(&'a self, start: &'a Reservation) -> BoxFuture<'a, Result<(), ApiError>>;
-    /// The tenant's query with this id; `None` for unknown ids and for other
-    /// tenants' queries alike.
-    fn find<'a>(
-        &'a self,
-        tenant: &'a TenantId,
-        query_id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<OwnedQuery>, ApiError>>;
-    fn mark_finished<'a>(&'a self, tenant: &'a TenantId, query_id: &'a str) -> BoxFuture<'a, Result<(), ApiError>>;
-}
-
-/// A slot being taken for a query about to start.
-#[derive(Debug, Clone)]
-pub(crate) struct Reservation {
-    /// A placeholder id, never a CloudWatch query id (those are UUIDs).
-    pub(crate) id: String,
-    pub(crate) tenant: TenantId,
-    pub(crate) log_groups: Vec<String>,
-    pub(crate) started_by: String,
-    /// Running queries the tenant may have.
-    pub(crate) cap: i64,
-}
-
-/// A query as the ledger knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct OwnedQuery {
-    pub(crate) log_groups: Vec<String>,
-    pub(crate) finished: bool,
-}
-
-/// Query starts in progress per tenant on this instance: a tenant's burst is
-/// refused here, before it can queue on the database pool.
-#[derive(Debug, Default)]
-pub(crate) struct StartGate {
-    starting: Mutex<HashMap<String, i64>>,
-}
-
-struct GateSlot<'a> {
-    gate: &'a StartGate,
-    tenant: String,
-}
-
-impl StartGate {
-    fn enter(&self, tenant: &str, cap: i64) -> Option<GateSlot<'_>> {
-        let mut starting = self.starting.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let n = starting.entry(tenant.to_owned()).or_insert(0);
-        if *n >= cap {
-            return None;
-        }
-        *n += 1;
-        Some(GateSlot {
-            gate: self,
-            tenant: tenant.to_owned(),
-        })
-    }
-}
-
-impl Drop for GateSlot<'_> {
-    fn drop(&mut self) {
-        let mut starting = self
-            .gate
-            .starting
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(n) = starting.get_mut(&self.tenant) {
-            *n -= 1;
-            if *n <= 0 {
-                starting.remove(&self.tenant);
-            }
-        }
-    }
-}
+pub(crate) use ledger::{OwnedQuery, QueryEntry, QueryLedger, Reservation, Reserved, StartGate, StatusCheck};
 
 /// A validated StartQuery request.
 #[derive(Debug, Clone)]
@@ -212,15 +131,12 @@ impl Gateway {
         verdict.require()?;
         let tenant = &call.principal.tenant.id;
         let cap = self.limits.max_queries_per_tenant;
-        let full = || {
+        let _gate = self.starting.enter(tenant.as_str(), cap).ok_or_else(|| {
             ApiError::throttled(
-                format!(
-                    "tenant {tenant} already has {cap} Logs Insights queries running or starting; wait for one to finish"
-                ),
-                10,
+                format!("{cap} Logs Insights queries of tenant {tenant} are being started at once; retry"),
+                1,
             )
-        };
-        let _gate = self.starting.enter(tenant.as_str(), cap).ok_or_else(full)?;
+        })?;
         let reservation = Reservation {
             id: format!("reserved:{}", uuid::Uuid::new_v4().simple()),
             tenant: tenant.clone(),
@@ -228,7 +144,7 @@ impl Gateway {
             started_by: call.principal.name.clone(),
             cap,
         };
-        self.queries.reserve(&reservation).await?;
+        self.reserve_slot(&reservation).await?;
         let started = self
             .upstream
             .start_query(StartQueryRequest {

@@ -6,6 +6,7 @@
 pub(crate) mod audit;
 pub(crate) mod keys;
 pub(crate) mod policy;
+pub(crate) mod queries;
 pub(crate) mod tenants;
 
 use std::time::Instant;
@@ -101,6 +102,24 @@ pub(crate) fn routes() -> Vec<super::Route> {
             "/admin/v1/admin-keys/{key}",
             Admin,
             web::to(keys::revoke_admin_key),
+        ),
+        route(
+            Method::GET,
+            "/admin/v1/tenants/{tenant}/queries",
+            Admin,
+            web::to(queries::list),
+        ),
+        route(
+            Method::DELETE,
+            "/admin/v1/tenants/{tenant}/queries",
+            Admin,
+            web::to(queries::clear_all),
+        ),
+        route(
+            Method::DELETE,
+            "/admin/v1/tenants/{tenant}/queries/{query}",
+            Admin,
+            web::to(queries::clear_one),
         ),
         route(Method::GET, "/admin/v1/audit", Admin, web::to(audit::query)),
     ]

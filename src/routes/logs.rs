@@ -8,6 +8,7 @@ pub(crate) mod filter;
 pub(crate) mod groups;
 pub(crate) mod me;
 pub(crate) mod queries;
+pub(crate) mod query_list;
 pub(crate) mod streams;
 pub(crate) mod tail;
 
@@ -59,6 +60,7 @@ pub(crate) fn routes() -> Vec<super::Route> {
             web::to(tail::tail_group),
         ),
         route(Method::POST, "/v1/queries", Tenant, web::to(queries::start_query)),
+        route(Method::GET, "/v1/queries", Tenant, web::to(query_list::list_queries)),
         route(
             Method::GET,
             "/v1/queries/{query}",

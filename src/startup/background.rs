@@ -1,6 +1,7 @@
 //! The long-lived loops that keep a built state current: the tenant
 //! directory refresher (NOTIFY plus periodic full reloads), the audit
-//! retention pruner, and the API-key last-use flusher.
+//! retention pruner, the API-key last-use flusher, and the Insights query
+//! sweep.
 
 use std::time::Duration;
 
@@ -26,8 +27,12 @@ pub(super) fn start(built: &Built, settings: &Settings) -> Background {
         built.pool.clone(),
         Duration::from_secs(10),
     ));
+    let query_sweep = tokio::spawn(crate::query_ledger::keep_settled(
+        built.state.gateway.clone(),
+        built.pool.clone(),
+    ));
     Background {
-        tasks: vec![refresher, pruner, usage_flusher],
+        tasks: vec![refresher, pruner, usage_flusher, query_sweep],
     }
 }
 

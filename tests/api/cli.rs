@@ -289,3 +289,54 @@ async fn the_cli_lists_with_a_header_and_manages_rate_limits_and_reads_the_audit
     assert_eq!(text.lines().count(), 2, "{text}");
     cli.fails(&["audit", "--since", "yesterday"], "--since");
 }
+
+#[tokio::test]
+async fn the_cli_lists_and_clears_a_tenants_queries() {
+    let cli = Cli {
+        database: fresh_database().await,
+    };
+    cli.ok(&["tenant", "create", "acme", "--name", "ACME"]);
+    // A start whose outcome is unknown holds a slot; so does a query nobody fetched.
+    let pool = sqlx::PgPool::connect(cli.database.url()).await.unwrap();
+    sqlx::query(
+        "insert into insights_queries (query_id, tenant_id, log_groups, started_by) values
+         ('unconfirmed:abc', 'acme', '{/acme/app}', 'jwt:alice'), ('q-1', 'acme', '{/acme/db}', 'key:k')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let listed = cli.ok(&["query", "list", "acme"]);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines[0], "QUERY_ID\tSTATE\tCOUNTS\tSTARTED\tSTARTED_BY\tLOG_GROUPS");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("unconfirmed:abc\tunconfirmed\tyes\t")),
+        "{listed}"
+    );
+    assert!(lines.iter().any(|l| l.starts_with("q-1\trunning\tyes\t")), "{listed}");
+
+    cli.fails(&["query", "clear", "acme", "a b"], "is not one `query list` shows");
+    cli.fails(&["query", "clear", "acme", "q-2"], "tenant acme has no open query q-2");
+    assert_eq!(
+        cli.json(&["query", "clear", "acme", "q-1"])["cleared"],
+        serde_json::json!(["q-1"])
+    );
+    assert_eq!(
+        cli.json(&["query", "clear", "acme", "--all"])["cleared"],
+        serde_json::json!(["unconfirmed:abc"])
+    );
+    let after = cli.json(&["query", "list", "acme"]);
+    assert!(
+        after
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|q| q["state"] == "finished" && q["countsTowardCap"] == false),
+        "{after}"
+    );
+    let (ok, _, _) = cli.run(&["query", "clear", "acme"]);
+    assert!(!ok, "clear needs a query id or --all");
+    pool.close().await;
+}

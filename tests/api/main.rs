@@ -18,6 +18,7 @@ mod harness;
 mod health;
 mod helpers;
 mod insights_lexing;
+mod insights_slots;
 mod isolation;
 mod jwt;
 mod me;

@@ -478,9 +478,12 @@ async fn insights_queries_are_scoped_and_owned() {
     assert_eq!(r.status(), 201);
     let id = r.json::<Value>().await.unwrap()["queryId"].as_str().unwrap().to_owned();
 
-    // Per-tenant cap: the first query counts as running until its results say otherwise.
+    // Per-tenant cap of 1: the first query counts until a final status is
+    // seen. Nobody asked for its results, so logward asks CloudWatch itself
+    // and finds it finished (moto finishes queries at once); the cap holds
+    // while one runs (tests/api/insights_slots.rs, src/gateway/tests).
     let r = start_query(&w, &acme, query_body(&[w.g("acme/app")], "fields @message")).await;
-    assert_problem(r, 429, "throttled").await;
+    assert_eq!(r.status(), 201);
 
     // Another tenant cannot see or stop it.
     let globex = hs_token("globex");

@@ -35,7 +35,7 @@ async fn listing_the_streams_of_a_denied_group_never_reaches_upstream() {
 }
 
 #[tokio::test]
-async fn a_query_start_takes_a_slot_and_the_cap_refuses_before_upstream() {
+async fn a_query_start_takes_a_slot_and_the_cap_asks_cloudwatch_before_refusing() {
     let mut w = World::new(
         json!([allow(&["logs:StartQuery", "logs:StopQuery"], "log-group:/acme/*")]),
         None,
@@ -47,15 +47,70 @@ async fn a_query_start_takes_a_slot_and_the_cap_refuses_before_upstream() {
     assert_eq!((record.reason, record.http_status), ("allowed", 201));
     assert_eq!(record.resource.as_deref(), Some("query/q-1"));
 
-    // The cap is 1 and q-1 runs: refused by the ledger, CloudWatch not asked.
+    // The cap is 1 and CloudWatch says q-1 still runs: refused, and the
+    // refusal says how to find and free the slot. No second StartQuery.
+    *w.stub.query_status.lock().unwrap() = Some("Running");
     let err = w.gateway.start_query(&call, Ok(start())).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Throttled);
-    assert_eq!(w.stub.calls().len(), 1);
+    assert!(err.to_string().contains("GET /v1/queries"), "{err}");
+    assert_eq!(w.stub.calls()[1..], ["GetQueryResults q-1"]);
 
     // Stopping it frees the slot.
     w.gateway.stop_query(&call, Ok("q-1".into())).await.unwrap();
     w.gateway.start_query(&call, Ok(start())).await.unwrap();
-    assert_eq!(w.stub.calls().len(), 3);
+    assert_eq!(w.stub.calls()[2..], ["StopQuery q-1", STARTED]);
+}
+
+#[tokio::test]
+async fn an_abandoned_query_that_cloudwatch_finished_frees_its_slot() {
+    let w = World::new(json!([allow(&["logs:StartQuery"], "log-group:/acme/*")]), None);
+    let call = w.call(false);
+    w.gateway.start_query(&call, Ok(start())).await.unwrap();
+    // Nobody fetched q-1's results, but CloudWatch has finished it.
+    *w.stub.query_status.lock().unwrap() = Some("Complete");
+    w.gateway.start_query(&call, Ok(start())).await.unwrap();
+    assert_eq!(w.stub.calls(), [STARTED, "GetQueryResults q-1", STARTED]);
+}
+
+#[tokio::test]
+async fn the_sweep_marks_finished_queries_and_leaves_running_ones() {
+    let w = World::new(json!([allow(&["logs:StartQuery"], "log-group:/acme/*")]), None);
+    let call = w.call(false);
+    w.gateway.start_query(&call, Ok(start())).await.unwrap();
+    *w.stub.query_status.lock().unwrap() = Some("Running");
+    assert_eq!(w.gateway.sweep_queries().await.unwrap(), 0);
+    *w.stub.query_status.lock().unwrap() = Some("Cancelled");
+    assert_eq!(w.gateway.sweep_queries().await.unwrap(), 1);
+    // Nothing open is left to ask about.
+    assert_eq!(w.gateway.sweep_queries().await.unwrap(), 0);
+    assert_eq!(w.stub.calls().len(), 3, "{:?}", w.stub.calls());
+}
+
+#[tokio::test]
+async fn the_query_list_shows_only_queries_the_caller_may_read() {
+    let mut w = World::new(
+        json!([allow(&["logs:StartQuery", "logs:GetQueryResults"], "log-group:/acme/*")]),
+        Some(&[crate::domain::Action::StartQuery]),
+    );
+    let call = w.call(false);
+    w.gateway.start_query(&call, Ok(start())).await.unwrap();
+    w.audited();
+    *w.stub.query_status.lock().unwrap() = Some("Running");
+    let listed = w.gateway.list_queries(&call, Ok(())).await.unwrap();
+    assert_eq!((listed.running, listed.cap, listed.entries.len()), (1, 1, 1));
+    assert_eq!(
+        (listed.entries[0].query_id.as_str(), listed.entries[0].state()),
+        ("q-1", "running")
+    );
+    let record = w.audited();
+    assert_eq!(
+        (record.action.as_str(), record.resource.as_deref()),
+        ("logs:GetQueryResults", Some("query/*"))
+    );
+    // A key narrowed to StartQuery may not read results, so it sees none.
+    let listed = w.gateway.list_queries(&w.call(true), Ok(())).await.unwrap();
+    assert!(listed.entries.is_empty());
+    assert_eq!(listed.running, 1, "the count covers queries the caller cannot see");
 }
 
 #[tokio::test]
@@ -107,6 +162,9 @@ async fn a_query_start_that_times_out_keeps_its_slot() {
     assert_eq!(w.stub.calls().len(), 1, "the second start never reached CloudWatch");
     assert_eq!(w.audited().reason, "allowed");
 }
+
+/// What the stub notes for [`start`].
+const STARTED: &str = "StartQuery [LogGroupName(\"/acme/app\")]";
 
 /// A StartQuery on `/acme/app`.
 fn start() -> StartQuery {

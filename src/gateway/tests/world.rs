@@ -9,7 +9,7 @@ use futures_util::future::BoxFuture;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::super::queries::{OwnedQuery, QueryLedger, Reservation};
+use super::super::queries::{OwnedQuery, QueryEntry, QueryLedger, Reservation, Reserved, StatusCheck};
 use super::super::{Call, Gateway, Limits};
 use crate::audit::{AuditEvent, AuditSink};
 use crate::auth::api_key::{HashedSecret, KeyKind};
@@ -27,6 +27,8 @@ pub(super) struct Stub {
     calls: Mutex<Vec<String>>,
     /// When set, StartQuery times out (CloudWatch may or may not have started it).
     pub(super) starts_time_out: std::sync::atomic::AtomicBool,
+    /// The status GetQueryResults reports (unset: the call fails).
+    pub(super) query_status: Mutex<Option<&'static str>>,
 }
 
 impl Stub {
@@ -109,7 +111,19 @@ impl LogsUpstream for Stub {
     }
     fn get_query_results(&self, id: String) -> BoxFuture<'_, UpstreamResult<QueryResults>> {
         self.note(format!("GetQueryResults {id}"));
-        Box::pin(async { Err(UpstreamError::Failure("not stubbed".into())) })
+        let status = *self.query_status.lock().unwrap();
+        Box::pin(async move {
+            match status {
+                Some(status) => Ok(QueryResults {
+                    status: status.to_owned(),
+                    results: vec![],
+                    records_matched: 0.0,
+                    records_scanned: 0.0,
+                    bytes_scanned: 0.0,
+                }),
+                None => Err(UpstreamError::Failure("not stubbed".into())),
+            }
+        })
     }
     fn stop_query(&self, id: String) -> BoxFuture<'_, UpstreamResult<bool>> {
         self.note(format!("StopQuery {id}"));
@@ -124,17 +138,17 @@ pub(super) struct Ledger {
 }
 
 impl QueryLedger for Ledger {
-    fn reserve<'a>(&'a self, start: &'a Reservation) -> BoxFuture<'a, Result<(), ApiError>> {
+    fn reserve<'a>(&'a self, start: &'a Reservation) -> BoxFuture<'a, Result<Reserved, ApiError>> {
         let mut rows = self.rows.lock().unwrap();
         let running = rows
             .iter()
             .filter(|(_, t, done)| t == start.tenant.as_str() && !done)
             .count() as i64;
         let result = if running >= start.cap {
-            Err(ApiError::throttled("full", 10))
+            Ok(Reserved::Full { running })
         } else {
             rows.push((start.id.clone(), start.tenant.to_string(), false));
-            Ok(())
+            Ok(Reserved::Taken)
         };
         Box::pin(async move { result })
     }
@@ -170,6 +184,44 @@ impl QueryLedger for Ledger {
             }
         }
         Box::pin(async { Ok(()) })
+    }
+    /// Has no clock: every open query qualifies whatever `check` says (the
+    /// Postgres ledger's API tests cover the timing).
+    fn claim_unchecked<'a>(
+        &'a self,
+        tenant: Option<&'a TenantId>,
+        _: StatusCheck,
+        limit: i64,
+    ) -> BoxFuture<'a, Result<Vec<(TenantId, String)>, ApiError>> {
+        let claimed = self
+            .rows
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(id, t, done)| !done && !id.contains(':') && tenant.is_none_or(|x| x.as_str() == t))
+            .take(limit as usize)
+            .map(|(id, t, _)| (TenantId::parse(t).unwrap(), id.clone()))
+            .collect();
+        Box::pin(async move { Ok(claimed) })
+    }
+    fn list<'a>(&'a self, tenant: &'a TenantId, _: i64) -> BoxFuture<'a, Result<Vec<QueryEntry>, ApiError>> {
+        let entries = self
+            .rows
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.1 == tenant.as_str())
+            .map(|(id, _, done)| QueryEntry {
+                query_id: id.clone(),
+                log_groups: vec!["/acme/app".into()],
+                started_by: "jwt:alice".into(),
+                started_at: chrono::DateTime::UNIX_EPOCH,
+                finished_at: done.then_some(chrono::DateTime::UNIX_EPOCH),
+                checked_at: None,
+                counts: !done,
+            })
+            .collect();
+        Box::pin(async move { Ok(entries) })
     }
 }
 
