@@ -40,15 +40,18 @@ async fn main() -> anyhow::Result<()> {
     let group = LogGroupName::parse("/bench/app")?;
     let stream = LogStreamName::parse("web-1")?;
     let one = || {
-        upstream.get_log_events(GetLogEventsRequest {
-            group: group.clone(),
-            stream: stream.clone(),
-            start_time: None,
-            end_time: None,
-            limit: Some(10),
-            next_token: None,
-            start_from_head: Some(true),
-        })
+        upstream.get_log_events(
+            logward::upstream::Caller::Logward,
+            GetLogEventsRequest {
+                group: group.clone(),
+                stream: stream.clone(),
+                start_time: None,
+                end_time: None,
+                limit: Some(10),
+                next_token: None,
+                start_from_head: Some(true),
+            },
+        )
     };
     for _ in 0..1000 {
         one().await?;

@@ -296,17 +296,20 @@ async fn poll_stream(
     cursor: &mut Cursor,
 ) -> Result<Vec<TailEvent>, crate::upstream::UpstreamError> {
     let page = upstream
-        .get_log_events(GetLogEventsRequest {
-            group: group.clone(),
-            stream: stream.clone(),
-            // Sent with the token too: CloudWatch takes the token's position,
-            // and emulators that index tokens into the filtered list need it.
-            start_time: Some(cursor.start_ms),
-            end_time: None,
-            limit: Some(PAGE_LIMIT),
-            next_token: cursor.token.clone(),
-            start_from_head: Some(true),
-        })
+        .get_log_events(
+            crate::upstream::Caller::Tails,
+            GetLogEventsRequest {
+                group: group.clone(),
+                stream: stream.clone(),
+                // Sent with the token too: CloudWatch takes the token's position,
+                // and emulators that index tokens into the filtered list need it.
+                start_time: Some(cursor.start_ms),
+                end_time: None,
+                limit: Some(PAGE_LIMIT),
+                next_token: cursor.token.clone(),
+                start_from_head: Some(true),
+            },
+        )
         .await?;
     if page.next_forward_token.is_some() {
         cursor.token = page.next_forward_token;
@@ -351,19 +354,22 @@ async fn poll_group(
     // Follow this round's pages; later rounds start from the newest timestamp.
     for _ in 0..10 {
         let page = upstream
-            .filter_log_events(FilterLogEventsRequest {
-                group: group.clone(),
-                streams: if streams.is_empty() {
-                    StreamSelection::All
-                } else {
-                    StreamSelection::Named(streams.to_vec())
+            .filter_log_events(
+                crate::upstream::Caller::Tails,
+                FilterLogEventsRequest {
+                    group: group.clone(),
+                    streams: if streams.is_empty() {
+                        StreamSelection::All
+                    } else {
+                        StreamSelection::Named(streams.to_vec())
+                    },
+                    filter_pattern: filter_pattern.map(str::to_owned),
+                    start_time: Some(cursor.start_ms),
+                    end_time: None,
+                    limit: Some(PAGE_LIMIT),
+                    next_token: token.take(),
                 },
-                filter_pattern: filter_pattern.map(str::to_owned),
-                start_time: Some(cursor.start_ms),
-                end_time: None,
-                limit: Some(PAGE_LIMIT),
-                next_token: token.take(),
-            })
+            )
             .await?;
         for e in page.events {
             let timestamp = e.timestamp.unwrap_or_default();

@@ -17,25 +17,44 @@ pub use types::*;
 pub type UpstreamResult<T> = Result<T, UpstreamError>;
 
 pub trait LogsUpstream: Send + Sync + 'static {
-    fn get_log_events(&self, request: GetLogEventsRequest) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>>;
+    fn get_log_events(
+        &self,
+        caller: Caller,
+        request: GetLogEventsRequest,
+    ) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>>;
     fn filter_log_events(
         &self,
+        caller: Caller,
         request: FilterLogEventsRequest,
     ) -> BoxFuture<'_, UpstreamResult<FilterLogEventsResponse>>;
     fn describe_log_groups(
         &self,
+        caller: Caller,
         request: DescribeLogGroupsRequest,
     ) -> BoxFuture<'_, UpstreamResult<DescribeLogGroupsResponse>>;
     fn describe_log_streams(
         &self,
+        caller: Caller,
         request: DescribeLogStreamsRequest,
     ) -> BoxFuture<'_, UpstreamResult<DescribeLogStreamsResponse>>;
-    fn start_query(&self, request: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>>;
-    fn get_query_results(&self, query_id: String) -> BoxFuture<'_, UpstreamResult<QueryResults>>;
-    fn stop_query(&self, query_id: String) -> BoxFuture<'_, UpstreamResult<bool>>;
+    fn start_query(&self, caller: Caller, request: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>>;
+    fn get_query_results(&self, caller: Caller, query_id: String) -> BoxFuture<'_, UpstreamResult<QueryResults>>;
+    fn stop_query(&self, caller: Caller, query_id: String) -> BoxFuture<'_, UpstreamResult<bool>>;
 }
 
 pub type SharedUpstream = Arc<dyn LogsUpstream>;
+
+/// On whose behalf a CloudWatch call is made: the account's quota is shared
+/// fairly among tenants, and logward's own calls are told apart from theirs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Caller {
+    /// A tenant's request (its id).
+    Tenant(Arc<str>),
+    /// The shared tail pollers, on behalf of every subscriber.
+    Tails,
+    /// logward's own upkeep: the Insights sweep, an operator's clear.
+    Logward,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamError {

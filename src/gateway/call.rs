@@ -10,11 +10,14 @@ use crate::audit::AuditEvent;
 use crate::auth::{AuthError, Presented, Principal};
 use crate::domain::{Action, Decision};
 use crate::error::ApiError;
+use crate::upstream::Caller;
 
 /// An authenticated request: who asks, under which request id, since when.
 #[derive(Debug, Clone)]
 pub(crate) struct Call {
     pub(crate) principal: Principal,
+    /// Whom CloudWatch calls are made for (the tenant).
+    caller: Caller,
     pub(crate) request_id: Option<String>,
     started: Instant,
 }
@@ -24,10 +27,16 @@ impl Call {
     #[cfg(test)]
     pub(crate) fn new(principal: Principal, request_id: Option<String>) -> Self {
         Self {
+            caller: Caller::Tenant(principal.tenant.id.as_str().into()),
             principal,
             request_id,
             started: Instant::now(),
         }
+    }
+
+    /// For the upstream: on whose behalf its calls are made.
+    pub(crate) fn caller(&self) -> Caller {
+        self.caller.clone()
     }
 
     pub(crate) fn tenant_id(&self) -> &str {
@@ -98,6 +107,7 @@ impl Gateway {
             return Err(refused(e, tenant, Some(principal.name.clone()), "ratelimit"));
         }
         Ok(Call {
+            caller: Caller::Tenant(principal.tenant.id.as_str().into()),
             principal,
             request_id,
             started,

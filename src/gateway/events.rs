@@ -53,15 +53,18 @@ impl Gateway {
         let next_token = self.unwrap_token(call, ACTION, &binding, input.next_token.as_deref())?;
         let mut response = self
             .upstream
-            .get_log_events(GetLogEventsRequest {
-                group: input.group,
-                stream: input.stream,
-                start_time: input.start_time,
-                end_time: input.end_time,
-                limit: input.limit,
-                next_token,
-                start_from_head: input.start_from_head,
-            })
+            .get_log_events(
+                call.caller(),
+                GetLogEventsRequest {
+                    group: input.group,
+                    stream: input.stream,
+                    start_time: input.start_time,
+                    end_time: input.end_time,
+                    limit: input.limit,
+                    next_token,
+                    start_from_head: input.start_from_head,
+                },
+            )
             .await?;
         let seal = |t: Option<String>| self.wrap_token(call, ACTION, &binding, t.as_deref());
         response.next_forward_token = seal(response.next_forward_token.take());

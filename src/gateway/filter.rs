@@ -130,15 +130,18 @@ impl Gateway {
         let next_token = self.unwrap_token(call, ACTION, &binding, input.next_token.as_deref())?;
         let mut response = self
             .upstream
-            .filter_log_events(FilterLogEventsRequest {
-                group: selection.group.clone(),
-                streams: selection.streams.clone(),
-                filter_pattern: selection.filter_pattern.clone(),
-                start_time: input.start_time,
-                end_time: input.end_time,
-                limit: input.limit,
-                next_token,
-            })
+            .filter_log_events(
+                call.caller(),
+                FilterLogEventsRequest {
+                    group: selection.group.clone(),
+                    streams: selection.streams.clone(),
+                    filter_pattern: selection.filter_pattern.clone(),
+                    start_time: input.start_time,
+                    end_time: input.end_time,
+                    limit: input.limit,
+                    next_token,
+                },
+            )
             .await?;
         let before = response.events.len();
         response

@@ -104,7 +104,7 @@ impl Gateway {
                 next_token,
             };
             async move {
-                let page = self.upstream.describe_log_groups(request).await?;
+                let page = self.upstream.describe_log_groups(call.caller(), request).await?;
                 Ok((page.groups, page.next_token))
             }
         };

@@ -147,13 +147,16 @@ impl Gateway {
         self.reserve_slot(&reservation).await?;
         let started = self
             .upstream
-            .start_query(StartQueryRequest {
-                groups: input.groups,
-                query_string: input.query_string,
-                start_time: input.start_time,
-                end_time: input.end_time,
-                limit: input.limit,
-            })
+            .start_query(
+                call.caller(),
+                StartQueryRequest {
+                    groups: input.groups,
+                    query_string: input.query_string,
+                    start_time: input.start_time,
+                    end_time: input.end_time,
+                    limit: input.limit,
+                },
+            )
             .await;
         let query_id = match started {
             Ok(id) => id,
@@ -175,7 +178,7 @@ impl Gateway {
         };
         if let Err(e) = self.queries.confirm(&reservation, &query_id).await {
             // Untracked, nobody could read it; do not leave it running.
-            let _ = self.upstream.stop_query(query_id).await;
+            let _ = self.upstream.stop_query(call.caller(), query_id).await;
             let _ = self.queries.release(&reservation).await;
             return Err(e);
         }
@@ -214,7 +217,7 @@ impl Gateway {
         finished: bool,
     ) -> Result<QueryResults, ApiError> {
         verdict.require()?;
-        let results = self.upstream.get_query_results(id.to_owned()).await?;
+        let results = self.upstream.get_query_results(call.caller(), id.to_owned()).await?;
         if results.is_finished() && !finished {
             self.queries.mark_finished(&call.principal.tenant.id, id).await?;
         }
@@ -226,7 +229,7 @@ impl Gateway {
         let stopped = if finished {
             false
         } else {
-            self.upstream.stop_query(id.to_owned()).await?
+            self.upstream.stop_query(call.caller(), id.to_owned()).await?
         };
         self.queries.mark_finished(&call.principal.tenant.id, id).await?;
         Ok(Stopped { stopped })

@@ -111,7 +111,7 @@ impl Gateway {
                 next_token,
             };
             async move {
-                let page = self.upstream.describe_log_streams(request).await?;
+                let page = self.upstream.describe_log_streams(call.caller(), request).await?;
                 Ok((page.streams, page.next_token))
             }
         };

@@ -155,7 +155,7 @@ impl Gateway {
         };
         if self.tails.running(&key).is_none() {
             // No poller is started for a stream or group that does not exist.
-            self.probe(&input.target).await?;
+            self.probe(call, &input.target).await?;
         }
         let poller = self.tails.poller(key, call.tenant_id()).map_err(|e| match e {
             NoPoller::InstanceFull => ApiError::unavailable(
@@ -208,33 +208,39 @@ impl Gateway {
 
     /// One cheap read of what a new poller would follow: a stream or group
     /// that does not exist answers 404 here instead of holding a poller.
-    async fn probe(&self, target: &TailTarget) -> Result<(), ApiError> {
+    async fn probe(&self, call: &Call, target: &TailTarget) -> Result<(), ApiError> {
         let now = chrono::Utc::now().timestamp_millis();
         match target {
             TailTarget::Stream { group, stream } => {
                 self.upstream
-                    .get_log_events(GetLogEventsRequest {
-                        group: group.clone(),
-                        stream: stream.clone(),
-                        start_time: Some(now),
-                        end_time: None,
-                        limit: Some(1),
-                        next_token: None,
-                        start_from_head: Some(true),
-                    })
+                    .get_log_events(
+                        call.caller(),
+                        GetLogEventsRequest {
+                            group: group.clone(),
+                            stream: stream.clone(),
+                            start_time: Some(now),
+                            end_time: None,
+                            limit: Some(1),
+                            next_token: None,
+                            start_from_head: Some(true),
+                        },
+                    )
                     .await?;
             }
             TailTarget::Group(selection) => {
                 self.upstream
-                    .filter_log_events(FilterLogEventsRequest {
-                        group: selection.group.clone(),
-                        streams: selection.streams.clone(),
-                        filter_pattern: selection.filter_pattern.clone(),
-                        start_time: Some(now),
-                        end_time: None,
-                        limit: Some(1),
-                        next_token: None,
-                    })
+                    .filter_log_events(
+                        call.caller(),
+                        FilterLogEventsRequest {
+                            group: selection.group.clone(),
+                            streams: selection.streams.clone(),
+                            filter_pattern: selection.filter_pattern.clone(),
+                            start_time: Some(now),
+                            end_time: None,
+                            limit: Some(1),
+                            next_token: None,
+                        },
+                    )
                     .await?;
             }
         }
@@ -257,15 +263,18 @@ impl Gateway {
             TailTarget::Stream { group, stream } => {
                 let page = self
                     .upstream
-                    .get_log_events(GetLogEventsRequest {
-                        group: group.clone(),
-                        stream: stream.clone(),
-                        start_time: Some(since),
-                        end_time: None,
-                        limit: Some(CATCH_UP_LIMIT),
-                        next_token: None,
-                        start_from_head: Some(true),
-                    })
+                    .get_log_events(
+                        call.caller(),
+                        GetLogEventsRequest {
+                            group: group.clone(),
+                            stream: stream.clone(),
+                            start_time: Some(since),
+                            end_time: None,
+                            limit: Some(CATCH_UP_LIMIT),
+                            next_token: None,
+                            start_from_head: Some(true),
+                        },
+                    )
                     .await?;
                 for e in page.events {
                     let id = stream_event_id(e.timestamp.unwrap_or_default(), e.ingestion_time, e.message.as_deref());
@@ -276,15 +285,18 @@ impl Gateway {
             TailTarget::Group(selection) => {
                 let page = self
                     .upstream
-                    .filter_log_events(FilterLogEventsRequest {
-                        group: selection.group.clone(),
-                        streams: selection.streams.clone(),
-                        filter_pattern: selection.filter_pattern.clone(),
-                        start_time: Some(since),
-                        end_time: None,
-                        limit: Some(CATCH_UP_LIMIT),
-                        next_token: None,
-                    })
+                    .filter_log_events(
+                        call.caller(),
+                        FilterLogEventsRequest {
+                            group: selection.group.clone(),
+                            streams: selection.streams.clone(),
+                            filter_pattern: selection.filter_pattern.clone(),
+                            start_time: Some(since),
+                            end_time: None,
+                            limit: Some(CATCH_UP_LIMIT),
+                            next_token: None,
+                        },
+                    )
                     .await?;
                 let mut page = page.events;
                 page.sort_by_key(|e| e.timestamp);

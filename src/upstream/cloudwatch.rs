@@ -45,7 +45,11 @@ impl CloudWatchUpstream {
 
 // Always plain names toward CloudWatch, never identifiers the caller could shape.
 impl LogsUpstream for CloudWatchUpstream {
-    fn get_log_events(&self, r: GetLogEventsRequest) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>> {
+    fn get_log_events(
+        &self,
+        _caller: Caller,
+        r: GetLogEventsRequest,
+    ) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>> {
         Box::pin(async move {
             let out = self
                 .client
@@ -77,7 +81,11 @@ impl LogsUpstream for CloudWatchUpstream {
         })
     }
 
-    fn filter_log_events(&self, r: FilterLogEventsRequest) -> BoxFuture<'_, UpstreamResult<FilterLogEventsResponse>> {
+    fn filter_log_events(
+        &self,
+        _caller: Caller,
+        r: FilterLogEventsRequest,
+    ) -> BoxFuture<'_, UpstreamResult<FilterLogEventsResponse>> {
         Box::pin(async move {
             let mut call = self
                 .client
@@ -116,6 +124,7 @@ impl LogsUpstream for CloudWatchUpstream {
 
     fn describe_log_groups(
         &self,
+        _caller: Caller,
         r: DescribeLogGroupsRequest,
     ) -> BoxFuture<'_, UpstreamResult<DescribeLogGroupsResponse>> {
         Box::pin(async move {
@@ -149,6 +158,7 @@ impl LogsUpstream for CloudWatchUpstream {
 
     fn describe_log_streams(
         &self,
+        _caller: Caller,
         r: DescribeLogStreamsRequest,
     ) -> BoxFuture<'_, UpstreamResult<DescribeLogStreamsResponse>> {
         Box::pin(async move {
@@ -187,7 +197,7 @@ impl LogsUpstream for CloudWatchUpstream {
         })
     }
 
-    fn start_query(&self, r: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>> {
+    fn start_query(&self, _caller: Caller, r: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>> {
         Box::pin(async move {
             let out = self
                 .client
@@ -207,7 +217,7 @@ impl LogsUpstream for CloudWatchUpstream {
         })
     }
 
-    fn get_query_results(&self, query_id: String) -> BoxFuture<'_, UpstreamResult<QueryResults>> {
+    fn get_query_results(&self, _caller: Caller, query_id: String) -> BoxFuture<'_, UpstreamResult<QueryResults>> {
         Box::pin(async move {
             let out = self
                 .client
@@ -239,7 +249,7 @@ impl LogsUpstream for CloudWatchUpstream {
         })
     }
 
-    fn stop_query(&self, query_id: String) -> BoxFuture<'_, UpstreamResult<bool>> {
+    fn stop_query(&self, _caller: Caller, query_id: String) -> BoxFuture<'_, UpstreamResult<bool>> {
         Box::pin(async move {
             let out = self
                 .client

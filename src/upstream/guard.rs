@@ -116,32 +116,42 @@ impl Drop for Counted<'_> {
 }
 
 impl LogsUpstream for GuardedUpstream {
-    fn get_log_events(&self, r: GetLogEventsRequest) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>> {
-        self.run("GetLogEvents", self.inner.get_log_events(r))
+    fn get_log_events(
+        &self,
+        caller: Caller,
+        r: GetLogEventsRequest,
+    ) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>> {
+        self.run("GetLogEvents", self.inner.get_log_events(caller, r))
     }
-    fn filter_log_events(&self, r: FilterLogEventsRequest) -> BoxFuture<'_, UpstreamResult<FilterLogEventsResponse>> {
-        self.run("FilterLogEvents", self.inner.filter_log_events(r))
+    fn filter_log_events(
+        &self,
+        caller: Caller,
+        r: FilterLogEventsRequest,
+    ) -> BoxFuture<'_, UpstreamResult<FilterLogEventsResponse>> {
+        self.run("FilterLogEvents", self.inner.filter_log_events(caller, r))
     }
     fn describe_log_groups(
         &self,
+        caller: Caller,
         r: DescribeLogGroupsRequest,
     ) -> BoxFuture<'_, UpstreamResult<DescribeLogGroupsResponse>> {
-        self.run("DescribeLogGroups", self.inner.describe_log_groups(r))
+        self.run("DescribeLogGroups", self.inner.describe_log_groups(caller, r))
     }
     fn describe_log_streams(
         &self,
+        caller: Caller,
         r: DescribeLogStreamsRequest,
     ) -> BoxFuture<'_, UpstreamResult<DescribeLogStreamsResponse>> {
-        self.run("DescribeLogStreams", self.inner.describe_log_streams(r))
+        self.run("DescribeLogStreams", self.inner.describe_log_streams(caller, r))
     }
-    fn start_query(&self, r: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>> {
-        self.run("StartQuery", self.inner.start_query(r))
+    fn start_query(&self, caller: Caller, r: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>> {
+        self.run("StartQuery", self.inner.start_query(caller, r))
     }
-    fn get_query_results(&self, id: String) -> BoxFuture<'_, UpstreamResult<QueryResults>> {
-        self.run("GetQueryResults", self.inner.get_query_results(id))
+    fn get_query_results(&self, caller: Caller, id: String) -> BoxFuture<'_, UpstreamResult<QueryResults>> {
+        self.run("GetQueryResults", self.inner.get_query_results(caller, id))
     }
-    fn stop_query(&self, id: String) -> BoxFuture<'_, UpstreamResult<bool>> {
-        self.run("StopQuery", self.inner.stop_query(id))
+    fn stop_query(&self, caller: Caller, id: String) -> BoxFuture<'_, UpstreamResult<bool>> {
+        self.run("StopQuery", self.inner.stop_query(caller, id))
     }
 }
 
@@ -162,34 +172,41 @@ mod tests {
     }
 
     impl LogsUpstream for Silent {
-        fn get_log_events(&self, _: GetLogEventsRequest) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>> {
+        fn get_log_events(
+            &self,
+            _: Caller,
+            _: GetLogEventsRequest,
+        ) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>> {
             never()
         }
         fn filter_log_events(
             &self,
+            _: Caller,
             _: FilterLogEventsRequest,
         ) -> BoxFuture<'_, UpstreamResult<FilterLogEventsResponse>> {
             never()
         }
         fn describe_log_groups(
             &self,
+            _: Caller,
             _: DescribeLogGroupsRequest,
         ) -> BoxFuture<'_, UpstreamResult<DescribeLogGroupsResponse>> {
             never()
         }
         fn describe_log_streams(
             &self,
+            _: Caller,
             _: DescribeLogStreamsRequest,
         ) -> BoxFuture<'_, UpstreamResult<DescribeLogStreamsResponse>> {
             never()
         }
-        fn start_query(&self, _: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>> {
+        fn start_query(&self, _: Caller, _: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>> {
             never()
         }
-        fn get_query_results(&self, _: String) -> BoxFuture<'_, UpstreamResult<QueryResults>> {
+        fn get_query_results(&self, _: Caller, _: String) -> BoxFuture<'_, UpstreamResult<QueryResults>> {
             never()
         }
-        fn stop_query(&self, _: String) -> BoxFuture<'_, UpstreamResult<bool>> {
+        fn stop_query(&self, _: Caller, _: String) -> BoxFuture<'_, UpstreamResult<bool>> {
             never()
         }
     }
@@ -218,8 +235,8 @@ mod tests {
             concurrency: 1,
         };
         let guard = GuardedUpstream::new(Arc::new(Silent), &settings, metrics.clone());
-        let mut running = guard.get_log_events(request());
-        let mut waiting = guard.get_log_events(request());
+        let mut running = guard.get_log_events(Caller::Logward, request());
+        let mut waiting = guard.get_log_events(Caller::Logward, request());
         assert!((&mut running).now_or_never().is_none());
         assert!((&mut waiting).now_or_never().is_none());
         assert_eq!((metrics.upstream_inflight.get(), metrics.upstream_queued.get()), (2, 1));
@@ -228,7 +245,7 @@ mod tests {
         drop(running);
         assert_eq!((metrics.upstream_inflight.get(), metrics.upstream_queued.get()), (0, 0));
         // And the slot is free again.
-        let mut next = guard.get_log_events(request());
+        let mut next = guard.get_log_events(Caller::Logward, request());
         assert!((&mut next).now_or_never().is_none());
         assert_eq!(metrics.upstream_queued.get(), 0, "the slot was returned");
     }
@@ -245,9 +262,9 @@ mod tests {
             concurrency: 1,
         };
         let guard = GuardedUpstream::new(Arc::new(Silent), &settings, metrics.clone());
-        let mut running = guard.get_log_events(request());
+        let mut running = guard.get_log_events(Caller::Logward, request());
         assert!((&mut running).now_or_never().is_none());
-        let waited = guard.get_log_events(request()).await;
+        let waited = guard.get_log_events(Caller::Logward, request()).await;
         assert!(matches!(waited, Err(UpstreamError::Timeout)), "{waited:?}");
         let count = |kind| {
             metrics

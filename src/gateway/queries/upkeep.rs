@@ -12,6 +12,7 @@ use crate::domain::{Action, LogGroupName, TenantId};
 use crate::error::ApiError;
 use crate::gateway::access::Verdict;
 use crate::gateway::call::Decided;
+use crate::upstream::Caller;
 
 /// On a client's behalf (a start finding the cap reached, a listing), any
 /// open query may be asked about, but not again within 5 s: a tenant retrying
@@ -89,9 +90,15 @@ impl Gateway {
         check: StatusCheck,
         limit: i64,
     ) -> Result<usize, ApiError> {
+        let tenant_asked = tenant.is_some();
         let claimed = self.queries.claim_unchecked(tenant, check, limit).await?;
         let checks = claimed.iter().map(|(tenant, id)| async move {
-            let finished = match self.upstream.get_query_results(id.clone()).await {
+            // On a tenant's behalf when it asked (a start, a listing).
+            let caller = match tenant_asked {
+                true => Caller::Tenant(tenant.as_str().into()),
+                false => Caller::Logward,
+            };
+            let finished = match self.upstream.get_query_results(caller, id.clone()).await {
                 Ok(results) => results.is_finished(),
                 // CloudWatch forgets queries; one it no longer knows is not running.
                 Err(crate::upstream::UpstreamError::NotFound(_)) => true,

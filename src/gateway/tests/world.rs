@@ -41,7 +41,11 @@ impl Stub {
 }
 
 impl LogsUpstream for Stub {
-    fn get_log_events(&self, r: GetLogEventsRequest) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>> {
+    fn get_log_events(
+        &self,
+        _caller: Caller,
+        r: GetLogEventsRequest,
+    ) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>> {
         self.note(format!(
             "GetLogEvents {} {} token={:?}",
             r.group, r.stream, r.next_token
@@ -58,7 +62,11 @@ impl LogsUpstream for Stub {
             })
         })
     }
-    fn filter_log_events(&self, r: FilterLogEventsRequest) -> BoxFuture<'_, UpstreamResult<FilterLogEventsResponse>> {
+    fn filter_log_events(
+        &self,
+        _caller: Caller,
+        r: FilterLogEventsRequest,
+    ) -> BoxFuture<'_, UpstreamResult<FilterLogEventsResponse>> {
         self.note(format!("FilterLogEvents {} {:?}", r.group, r.streams));
         let event = |stream: &str| FilteredLogEvent {
             log_stream_name: Some(stream.into()),
@@ -76,6 +84,7 @@ impl LogsUpstream for Stub {
     }
     fn describe_log_groups(
         &self,
+        _caller: Caller,
         r: DescribeLogGroupsRequest,
     ) -> BoxFuture<'_, UpstreamResult<DescribeLogGroupsResponse>> {
         self.note(format!("DescribeLogGroups {:?}", r.prefix));
@@ -88,6 +97,7 @@ impl LogsUpstream for Stub {
     }
     fn describe_log_streams(
         &self,
+        _caller: Caller,
         r: DescribeLogStreamsRequest,
     ) -> BoxFuture<'_, UpstreamResult<DescribeLogStreamsResponse>> {
         self.note(format!("DescribeLogStreams {} {:?}", r.group, r.prefix));
@@ -98,7 +108,7 @@ impl LogsUpstream for Stub {
             })
         })
     }
-    fn start_query(&self, r: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>> {
+    fn start_query(&self, _caller: Caller, r: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>> {
         self.note(format!("StartQuery {:?}", r.groups));
         let timed_out = self.starts_time_out.load(std::sync::atomic::Ordering::SeqCst);
         Box::pin(async move {
@@ -109,7 +119,7 @@ impl LogsUpstream for Stub {
             }
         })
     }
-    fn get_query_results(&self, id: String) -> BoxFuture<'_, UpstreamResult<QueryResults>> {
+    fn get_query_results(&self, _caller: Caller, id: String) -> BoxFuture<'_, UpstreamResult<QueryResults>> {
         self.note(format!("GetQueryResults {id}"));
         let status = *self.query_status.lock().unwrap();
         Box::pin(async move {
@@ -125,7 +135,7 @@ impl LogsUpstream for Stub {
             }
         })
     }
-    fn stop_query(&self, id: String) -> BoxFuture<'_, UpstreamResult<bool>> {
+    fn stop_query(&self, _caller: Caller, id: String) -> BoxFuture<'_, UpstreamResult<bool>> {
         self.note(format!("StopQuery {id}"));
         Box::pin(async { Ok(true) })
     }

@@ -91,7 +91,12 @@ async fn clear(
     // Placeholders have no id CloudWatch knows. A failed stop leaves the
     // query to finish by itself; its slot is free either way.
     for id in cleared.iter().filter(|id| !id.contains(':')) {
-        match state.gateway.upstream.stop_query(id.clone()).await {
+        match state
+            .gateway
+            .upstream
+            .stop_query(crate::upstream::Caller::Logward, id.clone())
+            .await
+        {
             Ok(true) => stopped.push(id.clone()),
             Ok(false) => {}
             Err(e) => tracing::info!(query_id = %id, error = %e, "could not stop a cleared query at CloudWatch"),

@@ -25,38 +25,48 @@ impl CountingUpstream {
 }
 
 impl LogsUpstream for CountingUpstream {
-    fn get_log_events(&self, r: GetLogEventsRequest) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>> {
+    fn get_log_events(
+        &self,
+        caller: Caller,
+        r: GetLogEventsRequest,
+    ) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>> {
         self.count();
-        self.inner.get_log_events(r)
+        self.inner.get_log_events(caller, r)
     }
-    fn filter_log_events(&self, r: FilterLogEventsRequest) -> BoxFuture<'_, UpstreamResult<FilterLogEventsResponse>> {
+    fn filter_log_events(
+        &self,
+        caller: Caller,
+        r: FilterLogEventsRequest,
+    ) -> BoxFuture<'_, UpstreamResult<FilterLogEventsResponse>> {
         self.count();
-        self.inner.filter_log_events(r)
+        self.inner.filter_log_events(caller, r)
     }
     fn describe_log_groups(
         &self,
+        caller: Caller,
         r: DescribeLogGroupsRequest,
     ) -> BoxFuture<'_, UpstreamResult<DescribeLogGroupsResponse>> {
         self.count();
-        self.inner.describe_log_groups(r)
+        self.inner.describe_log_groups(caller, r)
     }
     fn describe_log_streams(
         &self,
+        caller: Caller,
         r: DescribeLogStreamsRequest,
     ) -> BoxFuture<'_, UpstreamResult<DescribeLogStreamsResponse>> {
         self.count();
-        self.inner.describe_log_streams(r)
+        self.inner.describe_log_streams(caller, r)
     }
-    fn start_query(&self, r: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>> {
+    fn start_query(&self, caller: Caller, r: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>> {
         self.count();
-        self.inner.start_query(r)
+        self.inner.start_query(caller, r)
     }
-    fn get_query_results(&self, id: String) -> BoxFuture<'_, UpstreamResult<QueryResults>> {
+    fn get_query_results(&self, caller: Caller, id: String) -> BoxFuture<'_, UpstreamResult<QueryResults>> {
         self.count();
-        self.inner.get_query_results(id)
+        self.inner.get_query_results(caller, id)
     }
-    fn stop_query(&self, id: String) -> BoxFuture<'_, UpstreamResult<bool>> {
+    fn stop_query(&self, caller: Caller, id: String) -> BoxFuture<'_, UpstreamResult<bool>> {
         self.count();
-        self.inner.stop_query(id)
+        self.inner.stop_query(caller, id)
     }
 }
