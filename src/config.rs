@@ -6,6 +6,7 @@
 mod cors;
 mod parse;
 mod portal;
+mod quota;
 mod source;
 mod variables;
 
@@ -19,6 +20,7 @@ use crate::domain::AccountId;
 use crate::domain::RateLimit;
 
 pub use portal::{FrameAncestors, PortalSettings};
+pub use quota::QuotaSettings;
 pub use source::Source;
 use variables::Var;
 
@@ -69,6 +71,8 @@ pub struct Settings {
     /// Bearer token that `GET /metrics` requires; open when unset.
     pub metrics_token: Option<SecretString>,
     pub upstream: UpstreamSettings,
+    /// How the account's CloudWatch quotas are shared.
+    pub quota: QuotaSettings,
     pub audit: AuditSettings,
     /// How often the tenant/policy cache is reloaded in full, besides the
     /// change notifications it listens to.

@@ -4,6 +4,7 @@
 
 pub(crate) mod api_keys;
 pub mod audit;
+pub(crate) mod instances;
 pub(crate) mod policies;
 pub(crate) mod queries;
 pub(crate) mod tenants;

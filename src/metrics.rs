@@ -37,6 +37,13 @@ pub(crate) struct UpstreamErrorLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct BudgetRejectionLabels {
+    pub(crate) operation: &'static str,
+    /// A tenant id, `(tails)` or `(logward)`.
+    pub(crate) caller: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(crate) struct DecisionLabels {
     pub(crate) action: &'static str,
     pub(crate) decision: &'static str,
@@ -67,6 +74,11 @@ pub(crate) struct Metrics {
     pub(crate) upstream_errors: Family<UpstreamErrorLabels, Counter>,
     pub(crate) upstream_inflight: Gauge,
     pub(crate) upstream_queued: Gauge,
+    pub(crate) upstream_budget: Family<OperationLabels, Gauge<f64, AtomicU64>>,
+    pub(crate) upstream_budget_factor: Family<OperationLabels, Gauge<f64, AtomicU64>>,
+    pub(crate) upstream_budget_wait_seconds: Family<OperationLabels, Histogram>,
+    pub(crate) upstream_budget_rejections: Family<BudgetRejectionLabels, Counter>,
+    pub(crate) upstream_instances: Gauge,
     pub(crate) decisions: Family<DecisionLabels, Counter>,
     pub(crate) directory_reloads: Family<ResultLabels, Counter>,
     directory_age_seconds: Gauge<f64, AtomicU64>,
@@ -132,6 +144,37 @@ impl Metrics {
             "CloudWatch Logs calls waiting for a slot (LOGWARD_UPSTREAM_CONCURRENCY)",
             upstream_queued.clone(),
         );
+        let upstream_budget = Family::<OperationLabels, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "upstream_budget_calls_per_second",
+            "CloudWatch Logs calls per second this instance may make, per operation (its share of the quota)",
+            upstream_budget.clone(),
+        );
+        let upstream_budget_factor = Family::<OperationLabels, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "upstream_budget_factor",
+            "Part of the configured budget in use after throttling (1: none lately)",
+            upstream_budget_factor.clone(),
+        );
+        let upstream_budget_wait_seconds =
+            Family::<OperationLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        registry.register(
+            "upstream_budget_wait_seconds",
+            "Time CloudWatch Logs calls waited for a turn of the budget",
+            upstream_budget_wait_seconds.clone(),
+        );
+        let upstream_budget_rejections = Family::<BudgetRejectionLabels, Counter>::default();
+        registry.register(
+            "upstream_budget_rejections",
+            "Calls refused (429) for want of a turn within LOGWARD_UPSTREAM_QUEUE_WAIT_MS, per caller",
+            upstream_budget_rejections.clone(),
+        );
+        let upstream_instances = Gauge::default();
+        registry.register(
+            "upstream_instances",
+            "logward instances sharing the account's CloudWatch quota (from heartbeats)",
+            upstream_instances.clone(),
+        );
         let decisions = Family::<DecisionLabels, Counter>::default();
         registry.register(
             "decisions",
@@ -192,6 +235,11 @@ impl Metrics {
             upstream_errors,
             upstream_inflight,
             upstream_queued,
+            upstream_budget,
+            upstream_budget_factor,
+            upstream_budget_wait_seconds,
+            upstream_budget_rejections,
+            upstream_instances,
             decisions,
             directory_reloads,
             directory_age_seconds,

@@ -7,6 +7,7 @@
 //! share this one path.
 
 mod background;
+mod heartbeat;
 mod server;
 pub(crate) mod state;
 
@@ -70,7 +71,9 @@ impl Application {
             handle.stop(true).await;
         });
         let served = self.server.await;
+        let instance = self.background.instance.clone();
         self.background.stop();
+        heartbeat::leave(&self.built.pool, &instance).await;
         self.built.flush().await;
         tracing::info!("stopped");
         served.map_err(Into::into)

@@ -242,6 +242,14 @@ async fn poll(upstream: SharedUpstream, key: TailKey, tx: broadcast::Sender<Tail
                 failures = 0;
                 (delay * 3 / 2).min(MAX_IDLE_DELAY)
             }
+            // No turn of the budget (or CloudWatch throttled): the quota is
+            // shared and in use, which is no fault of this tail; wait longer.
+            Err(
+                e @ (crate::upstream::UpstreamError::OverBudget { .. } | crate::upstream::UpstreamError::Throttled),
+            ) => {
+                tracing::debug!(error = %e, "live tail poll deferred");
+                (delay * 2).min(MAX_ERROR_DELAY)
+            }
             Err(e) => {
                 failures += 1;
                 // A stream or group that went away will not come back for

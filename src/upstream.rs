@@ -3,6 +3,7 @@
 //! produce. Requests carry only validated names (never caller-shaped
 //! identifiers); responses are plain structs.
 
+pub(crate) mod budget;
 pub mod cloudwatch;
 pub mod guard;
 mod http_client;
@@ -70,6 +71,9 @@ pub enum UpstreamError {
     Overloaded,
     #[error("{0}")]
     Failure(String),
+    /// No turn of this operation's budget within the queue wait: never sent.
+    #[error("the CloudWatch Logs budget of this operation is spent; retry in {retry_after_secs} s")]
+    OverBudget { retry_after_secs: u64 },
 }
 
 impl UpstreamError {
@@ -82,6 +86,7 @@ impl UpstreamError {
                 | UpstreamError::InvalidRequest(_)
                 | UpstreamError::Throttled
                 | UpstreamError::Overloaded
+                | UpstreamError::OverBudget { .. }
         )
     }
 
@@ -94,6 +99,7 @@ impl UpstreamError {
             UpstreamError::Timeout => "timeout",
             UpstreamError::Overloaded => "overloaded",
             UpstreamError::Failure(_) => "failure",
+            UpstreamError::OverBudget { .. } => "over_budget",
         }
     }
 }

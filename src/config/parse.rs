@@ -63,6 +63,7 @@ impl Settings {
             },
             portal,
             cors_origins: super::cors::origins(src)?,
+            quota: super::quota::quota(src)?,
         })
     }
 }

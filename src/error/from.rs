@@ -42,6 +42,10 @@ impl From<UpstreamError> for ApiError {
             UpstreamError::Overloaded => {
                 ApiError::unavailable("too many CloudWatch Logs calls are in flight; retry shortly", 1)
             }
+            UpstreamError::OverBudget { retry_after_secs } => ApiError::throttled(
+                "the share of the CloudWatch Logs quota for this operation is in use; retry later",
+                retry_after_secs,
+            ),
             UpstreamError::Failure(msg) => {
                 tracing::warn!(error = %msg, "upstream failure");
                 ApiError::new(ErrorCode::UpstreamError, "CloudWatch Logs request failed")

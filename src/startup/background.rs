@@ -1,7 +1,7 @@
 //! The long-lived loops that keep a built state current: the tenant
 //! directory refresher (NOTIFY plus periodic full reloads), the audit
-//! retention pruner, the API-key last-use flusher, and the Insights query
-//! sweep.
+//! retention pruner, the API-key last-use flusher, the Insights query
+//! sweep, and the instance heartbeat.
 
 use std::time::Duration;
 
@@ -10,6 +10,8 @@ use crate::config::Settings;
 
 pub(super) struct Background {
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// This instance's id in the heartbeat table.
+    pub(super) instance: String,
 }
 
 pub(super) fn start(built: &Built, settings: &Settings) -> Background {
@@ -31,8 +33,15 @@ pub(super) fn start(built: &Built, settings: &Settings) -> Background {
         built.state.gateway.clone(),
         built.pool.clone(),
     ));
+    let instance = uuid::Uuid::new_v4().to_string();
+    let heartbeat = tokio::spawn(super::heartbeat::keep_beating(
+        built.budget.clone(),
+        built.pool.clone(),
+        instance.clone(),
+    ));
     Background {
-        tasks: vec![refresher, pruner, usage_flusher, query_sweep],
+        instance,
+        tasks: vec![refresher, pruner, usage_flusher, query_sweep, heartbeat],
     }
 }
 

@@ -30,6 +30,7 @@ use crate::rate_limit::RateLimits;
 use crate::state::AppState;
 use crate::tail::TailHub;
 use crate::upstream::SharedUpstream;
+use crate::upstream::budget::{Budget, BudgetedUpstream};
 use crate::upstream::cloudwatch::CloudWatchUpstream;
 use crate::upstream::guard::GuardedUpstream;
 
@@ -45,6 +46,9 @@ pub struct UpstreamOverride {
 pub(crate) struct Built {
     pub(crate) state: web::Data<AppState>,
     pub(crate) pool: sqlx::PgPool,
+    /// The share of the account's CloudWatch quota (the heartbeat loop
+    /// tells it how many instances share the account).
+    pub(crate) budget: Arc<Budget>,
     audit_writer: AuditWriter,
 }
 
@@ -63,13 +67,19 @@ impl Built {
             .await
             .context("applying database migrations")?;
 
-        let (upstream, scope) = match (upstream, region) {
-            (Some(o), _) => (o.upstream, ResourceScope::new(&o.region, &o.account)),
-            (None, Some(region)) => aws_upstream(settings, region).await?,
+        let (upstream, scope, region) = match (upstream, region) {
+            (Some(o), _) => (o.upstream, ResourceScope::new(&o.region, &o.account), o.region),
+            (None, Some(region)) => {
+                let name = region.to_string();
+                let (upstream, scope) = aws_upstream(settings, region).await?;
+                (upstream, scope, name)
+            }
             (None, None) => anyhow::bail!("AWS_REGION: required (the region of the CloudWatch Logs you serve)"),
         };
         let metrics = Arc::new(Metrics::new());
         let upstream: SharedUpstream = Arc::new(GuardedUpstream::new(upstream, &settings.upstream, metrics.clone()));
+        let budget = Budget::new(&region, &settings.quota, metrics.clone());
+        let upstream: SharedUpstream = Arc::new(BudgetedUpstream::new(upstream, budget.clone()));
         tracing::info!(resource_scope = %scope, "CloudWatch Logs upstream ready");
 
         let jwt = JwtVerifier::new(&settings.jwt)?;
@@ -149,6 +159,7 @@ impl Built {
         Ok(Self {
             state,
             pool,
+            budget,
             audit_writer,
         })
     }

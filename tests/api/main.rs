@@ -27,6 +27,7 @@ mod paging_tokens;
 mod policy_validation;
 mod policy_versions;
 mod portal;
+mod quota;
 pub mod read_surface;
 mod routes;
 mod simulator;

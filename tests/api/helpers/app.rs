@@ -89,6 +89,8 @@ impl TestAppBuilder {
     }
 
     pub async fn spawn(self) -> TestApp {
+        const GENEROUS_QUOTAS: &str = "GetLogEvents=1000,FilterLogEvents=1000,DescribeLogGroups=1000,\
+            DescribeLogStreams=1000,StartQuery=1000,GetQueryResults=1000,StopQuery=1000";
         let (owned, app_db, direct_db) = match self.database {
             Some((app_db, direct_db)) => (None, app_db, direct_db),
             None => {
@@ -109,6 +111,9 @@ impl TestAppBuilder {
             ("LOGWARD_JWT_HS256_SECRET", HS_SECRET),
             ("LOGWARD_AUDIT_FLUSH_MS", "50"),
             ("LOGWARD_LOG", log),
+            // moto has no quotas, and tests page quickly; those about the
+            // budget set their own (tests/api/quota.rs).
+            ("LOGWARD_UPSTREAM_QUOTAS", GENEROUS_QUOTAS),
         ];
         for (var, value) in &self.settings {
             pairs.retain(|(key, _)| key != var);
