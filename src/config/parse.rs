@@ -63,6 +63,7 @@ impl Settings {
             },
             portal,
             cors_origins: super::cors::origins(src)?,
+            access_keys: super::access_keys::access_keys(src)?,
         })
     }
 }
