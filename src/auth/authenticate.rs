@@ -47,10 +47,12 @@ impl<'a> Presented<'a> {
     }
 
     /// What a request to the AWS door presents: a SigV4 signature
-    /// (`Authorization: AWS4-HMAC-SHA256 ...`) or a bearer credential.
+    /// (`Authorization: AWS4-HMAC-SHA256 ...`, or a presigned query, which
+    /// verification then refuses by name) or a bearer credential.
     pub(crate) fn from_aws_request(req: SignedRequest<'a>) -> Result<Self, AuthError> {
         match req.single("authorization")? {
             Some(value) if value.starts_with("AWS4-") => Ok(Presented::SigV4(req)),
+            None if sigv4::presigned(req.query) => Ok(Presented::SigV4(req)),
             other => Self::from_authorization(other.map(str::as_bytes)),
         }
     }

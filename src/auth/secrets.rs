@@ -42,11 +42,10 @@ impl SealKey {
         let hkdf = hkdf::Hkdf::<Sha256>::new(None, secret.expose_secret().as_bytes());
         let mut key = aes_siv::Key::<Aes256Siv>::default();
         let mut fingerprint = [0u8; FINGERPRINT_LEN];
-        // Both lengths are far below HKDF-SHA256's 8160-byte limit.
-        let derived = hkdf
-            .expand(SEAL_LABEL, &mut key)
-            .and_then(|()| hkdf.expand(FINGERPRINT_LABEL, &mut fingerprint));
-        debug_assert!(derived.is_ok());
+        // Called at start-up; both lengths are far below HKDF-SHA256's 8160 bytes.
+        hkdf.expand(SEAL_LABEL, &mut key)
+            .and_then(|()| hkdf.expand(FINGERPRINT_LABEL, &mut fingerprint))
+            .expect("HKDF-SHA256 outputs of 64 and 8 bytes");
         Self { key, fingerprint }
     }
 
@@ -104,10 +103,10 @@ impl SecretsKeys {
     /// key sealed it.
     pub(crate) fn open(&self, access_key_id: &str, sealed: &[u8]) -> Result<SecretString, SealError> {
         let key = self.sealed_by(sealed)?;
-        let mut plain = Aes256Siv::new(&key.key)
+        let plain = Aes256Siv::new(&key.key)
             .decrypt(key.binding(access_key_id), &sealed[HEADER_LEN..])
             .map_err(|_| SealError::Invalid)?;
-        let secret = String::from_utf8(std::mem::take(&mut plain)).map_err(|_| SealError::Invalid)?;
+        let secret = String::from_utf8(plain).map_err(|_| SealError::Invalid)?;
         Ok(SecretString::from(secret))
     }
 

@@ -49,7 +49,8 @@ pub(crate) const MAX_PUBLIC_HOSTS: usize = 16;
 
 /// A request as it arrived, before anything is verified: the raw path and
 /// query as sent (still percent-encoded, query without `?`), every header
-/// received (a door must not drop any), and the body.
+/// received in order (a door must not drop any: one whose value is not UTF-8
+/// refuses the request instead), and the body.
 #[derive(Clone, Copy)]
 pub(crate) struct SignedRequest<'a> {
     pub(crate) method: &'a str,
@@ -159,14 +160,24 @@ pub(crate) fn verify(
     Err(bad("the signature does not match"))
 }
 
-/// Presigned URLs carry the signature in the query; they are not accepted.
-fn refuse_presigned(query: &str) -> Result<(), AuthError> {
-    let presigned = form_urlencoded::parse(query.as_bytes()).any(|(name, _)| {
+fn is_x_amz(name: &str) -> bool {
+    name.as_bytes()
+        .get(..6)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"x-amz-"))
+}
+
+/// Whether the query carries SigV4 parameters (a presigned URL).
+pub(crate) fn presigned(query: &str) -> bool {
+    form_urlencoded::parse(query.as_bytes()).any(|(name, _)| {
         ["x-amz-signature", "x-amz-credential", "x-amz-algorithm"]
             .iter()
             .any(|p| name.eq_ignore_ascii_case(p))
-    });
-    if presigned {
+    })
+}
+
+/// Presigned URLs carry the signature in the query; they are not accepted.
+fn refuse_presigned(query: &str) -> Result<(), AuthError> {
+    if presigned(query) {
         return Err(bad(
             "presigned (query-string) requests are not accepted; sign the Authorization header",
         ));
@@ -202,11 +213,7 @@ fn check_headers(req: &SignedRequest<'_>, auth: &Authorization<'_>, rules: &Rule
             return Err(AuthError::InvalidSignature(format!("the {name} header must be signed")));
         }
     }
-    if let Some((name, _)) = req
-        .headers
-        .iter()
-        .find(|(name, _)| name.len() > 6 && name[..6].eq_ignore_ascii_case("x-amz-") && !auth.signs(name))
-    {
+    if let Some((name, _)) = req.headers.iter().find(|(name, _)| is_x_amz(name) && !auth.signs(name)) {
         return Err(AuthError::InvalidSignature(format!(
             "every x-amz-* header must be signed; {} is not",
             name.to_ascii_lowercase()

@@ -233,4 +233,13 @@ fn bearer_credentials_still_come_through_the_aws_door() {
         ..request
     };
     assert!(matches!(Presented::from_aws_request(request), Err(AuthError::Missing)));
+    // A presigned query is a SigV4 request, refused as such.
+    let presigned = SignedRequest {
+        query: "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=00",
+        ..request
+    };
+    assert!(matches!(
+        Presented::from_aws_request(presigned),
+        Ok(Presented::SigV4(_))
+    ));
 }
