@@ -84,8 +84,8 @@ impl Application {
     }
 }
 
-/// Authenticates SigV4-signed requests exactly as a front door would, with the
-/// running gateway's directory (tests).
+/// Authenticates and admits SigV4-signed requests exactly as a front door
+/// would, with the running gateway's directory and limits (tests).
 #[doc(hidden)]
 pub struct SignedRequests(Arc<crate::auth::Authenticator>);
 
@@ -109,6 +109,7 @@ impl SignedRequests {
         };
         let presented = crate::auth::Presented::from_aws_request(request).map_err(|e| e.reason())?;
         let principal = self.0.tenant(presented).await.map_err(|(e, _)| e.reason())?;
+        self.0.admit(&principal).map_err(|e| e.reason())?;
         Ok(principal.name)
     }
 }

@@ -108,4 +108,14 @@ mod tests {
         assert_eq!(taken.admin, HashMap::from([("a1".to_owned(), at(1))]));
         assert_eq!(usage.take(), Used::default());
     }
+
+    #[test]
+    fn access_keys_are_recorded_apart_from_api_keys() {
+        let usage = KeyUsage::default();
+        usage.touch_access("LWAK0123456789ABCDEF");
+        usage.touch_at(KeyKind::Tenant, "k1", at(1));
+        let taken = usage.take();
+        assert_eq!(taken.access.keys().collect::<Vec<_>>(), ["LWAK0123456789ABCDEF"]);
+        assert_eq!(taken.tenant.keys().collect::<Vec<_>>(), ["k1"]);
+    }
 }

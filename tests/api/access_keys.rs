@@ -200,6 +200,24 @@ async fn a_botocore_signed_request_authenticates_until_the_key_is_revoked() {
 }
 
 #[tokio::test]
+async fn using_an_access_key_records_when_it_was_last_used() {
+    let app = app_with_access_keys().await;
+    let (id, secret) = created(&app, "acme", json!({"name": "boto3"})).await;
+    assert!(authenticate(&app, &id, &secret).await.is_ok());
+    // Uses are written in batches every 10 s.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let r = app.admin(Method::GET, "/admin/v1/tenants/acme/access-keys", None).await;
+        let listed: Value = r.json().await.unwrap();
+        if listed["items"][0]["lastUsedAt"].is_string() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "lastUsedAt never set: {listed}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
 async fn a_revocation_made_elsewhere_arrives_through_the_notification() {
     let app = app_with_access_keys().await;
     let (id, secret) = created(&app, "acme", json!({"name": "boto3"})).await;
