@@ -90,7 +90,7 @@ impl<'a> SignedRequest<'a> {
     }
 }
 
-/// What a correct signature must also satisfy. [`Rules::logs`] in service.
+/// What a correct signature must also satisfy; in service, [`Rules::logs`].
 #[derive(Debug, Clone)]
 pub(crate) struct Rules {
     pub(crate) service: String,
