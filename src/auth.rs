@@ -7,6 +7,7 @@
 //! transport to these functions. What an identity may do is decided by
 //! `domain::policy`, not here.
 
+pub(crate) mod access_key;
 pub(crate) mod admin;
 pub(crate) mod api_key;
 pub(crate) mod authenticate;
@@ -15,13 +16,17 @@ pub(crate) mod jwks;
 pub(crate) mod jwt;
 pub(crate) mod key_usage;
 pub(crate) mod principal;
+pub(crate) mod secrets;
+pub(crate) mod sigv4;
 
 pub(crate) use authenticate::{Authenticator, Presented};
 pub(crate) use principal::{AdminPrincipal, Credential, Principal};
 
 /// Why a credential was refused. The variants are for logs and audit; callers
 /// only ever see "unauthenticated", "tenant not allowed", "throttled" or
-/// "unavailable" (see `error::from`).
+/// "unavailable" (see `error::from`), and on the AWS door the exception an
+/// SDK expects for a signed request (unrecognized client, invalid signature,
+/// expired token).
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum AuthError {
     #[error("missing bearer credentials")]
@@ -49,6 +54,19 @@ pub(crate) enum AuthError {
     Stale,
     #[error("the {scope} request rate limit is exhausted")]
     RateLimited { scope: &'static str, retry_after_secs: u64 },
+    /// A SigV4 request named an access key that does not exist or was revoked.
+    #[error("unknown or revoked access key")]
+    UnknownAccessKey,
+    /// A SigV4 request whose signature is wrong, expired, or breaks a rule
+    /// (scope, signed headers, payload). The reason names no secret.
+    #[error("signature refused: {0}")]
+    InvalidSignature(String),
+    /// A correctly signed request with an access key past its expiry.
+    #[error("the access key expired")]
+    ExpiredAccessKey,
+    /// No `LOGWARD_SECRETS_KEY`: access keys cannot be verified (fail closed).
+    #[error("access keys are not enabled on this gateway")]
+    AccessKeysDisabled,
 }
 
 impl AuthError {
@@ -64,6 +82,10 @@ impl AuthError {
             AuthError::KeysUnavailable => "keys_unavailable",
             AuthError::Stale => "directory_stale",
             AuthError::RateLimited { .. } => "rate_limited",
+            AuthError::UnknownAccessKey => "unknown_access_key",
+            AuthError::InvalidSignature(_) => "invalid_signature",
+            AuthError::ExpiredAccessKey => "expired_access_key",
+            AuthError::AccessKeysDisabled => "access_keys_disabled",
         }
     }
 }

@@ -50,6 +50,9 @@ pub enum Command {
     /// See and clear a tenant's Logs Insights queries.
     #[command(subcommand)]
     Query(QueryCommand),
+    /// Manage tenant access keys (LWAK..., for AWS SDKs and CLIs signing with SigV4).
+    #[command(subcommand, name = "access-key")]
+    AccessKey(AccessKeyCommand),
     /// Read the audit trail, newest first.
     Audit(AuditArgs),
 }
@@ -235,4 +238,25 @@ pub enum AdminKeyCommand {
     List,
     /// Revoke an admin key.
     Revoke { key_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccessKeyCommand {
+    /// Create a tenant access key; the secret access key is printed once.
+    /// Needs LOGWARD_SECRETS_KEY.
+    Create {
+        tenant: String,
+        #[command(flatten)]
+        key: NewKeyArgs,
+        /// Narrow the key to these actions (comma-separated IAM names).
+        #[arg(long, value_delimiter = ',')]
+        actions: Option<Vec<String>>,
+    },
+    /// List a tenant's access keys (never the secrets).
+    List { tenant: String },
+    /// Revoke a tenant access key.
+    Revoke { tenant: String, access_key_id: String },
+    /// Re-seal every access key's secret under LOGWARD_SECRETS_KEY (after a
+    /// rotation, with the old key in LOGWARD_SECRETS_KEY_PREVIOUS).
+    Reseal,
 }

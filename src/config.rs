@@ -3,6 +3,7 @@
 //! parsed and checked here so a bad one stops the process with a message naming
 //! the variable; nothing later parses configuration.
 
+mod access_keys;
 mod cors;
 mod parse;
 mod portal;
@@ -19,6 +20,7 @@ use secrecy::SecretString;
 use crate::domain::AccountId;
 use crate::domain::RateLimit;
 
+pub use access_keys::AccessKeySettings;
 pub use portal::{FrameAncestors, PortalSettings};
 pub use quota::QuotaSettings;
 pub use source::Source;
@@ -83,6 +85,8 @@ pub struct Settings {
     pub portal: PortalSettings,
     /// Browser origins allowed to call the API cross-site (CORS); none when empty.
     pub cors_origins: Vec<String>,
+    /// Access keys' server key(s) and the host names SigV4 clients sign for.
+    pub access_keys: AccessKeySettings,
 }
 
 #[derive(Debug, Clone)]

@@ -2,6 +2,7 @@
 //! tenant data takes the tenant id first and filters on it.
 //! Database outcomes are mapped to API errors in one place ([`DbError`]).
 
+pub(crate) mod access_keys;
 pub(crate) mod api_keys;
 pub mod audit;
 pub(crate) mod instances;

@@ -51,6 +51,10 @@ catalogue! {
     InvalidBody          = "invalid_body",           400, "Invalid request body",       "InvalidParameterException";
     InvalidPolicy        = "invalid_policy",         400, "Invalid policy document",    "InvalidParameterException";
     Unauthenticated      = "unauthenticated",        401, "Authentication required",    "UnrecognizedClientException";
+    // SigV4 refusals, with CloudWatch's statuses (only the AWS door answers them).
+    UnrecognizedClient   = "unrecognized_client",    400, "Unrecognized access key",    "UnrecognizedClientException";
+    InvalidSignature     = "invalid_signature",      400, "Invalid signature",          "InvalidSignatureException";
+    ExpiredToken         = "expired_token",          400, "Expired access key",         "ExpiredTokenException";
     TenantForbidden      = "tenant_forbidden",       403, "Tenant not allowed",         "AccessDeniedException";
     Forbidden            = "forbidden",              403, "Forbidden",                  "AccessDeniedException";
     AccessDenied         = "access_denied",          403, "Access denied",              "AccessDeniedException";

@@ -3,6 +3,7 @@
 //! transaction together with its audit row (who, what, before/after): a change
 //! is never stored without its record, nor recorded without being stored.
 
+pub(crate) mod access_keys;
 pub mod audit;
 pub(crate) mod keys;
 pub(crate) mod policies;
@@ -48,6 +49,11 @@ pub enum ManageError {
     Db(#[from] DbError),
     #[error("the OS random number generator failed")]
     Random,
+    #[error("sealing an access key secret failed")]
+    Sealing,
+    /// A feature needs configuration the gateway does not have.
+    #[error("{0}")]
+    NotConfigured(&'static str),
 }
 
 pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> ManageError {

@@ -23,6 +23,8 @@ SECRET_KEYS = {
     "jwtHs256Secret": "LOGWARD_JWT_HS256_SECRET",
     "adminToken": "LOGWARD_ADMIN_TOKEN",
     "metricsToken": "LOGWARD_METRICS_TOKEN",
+    "secretsKey": "LOGWARD_SECRETS_KEY",
+    "secretsKeyPrevious": "LOGWARD_SECRETS_KEY_PREVIOUS",
 }
 
 # (what, override of ci/minimal-values.yaml, text Helm's refusal must contain)

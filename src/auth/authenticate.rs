@@ -14,19 +14,21 @@ use super::api_key::{self, KeyKind};
 use super::directory::{Directory, KeyEntry, TenantEntry};
 use super::jwt::JwtVerifier;
 use super::key_usage::KeyUsage;
+use super::sigv4::{self, SignedRequest};
 use super::{AdminPrincipal, AuthError, Credential, Principal};
 use crate::rate_limit::RateLimits;
 
 /// Longest bearer credential accepted.
 const MAX_BEARER_LEN: usize = 16 * 1024;
 
-/// What a caller presented, before anything was verified. A SigV4-signed
-/// request will be a second variant: verifying it needs the key's secret (or
-/// a key derived from it), which hash-only storage of API keys cannot give.
+/// What a caller presented, before anything was verified.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Presented<'a> {
     /// The token of `Authorization: Bearer <token>`: a JWT or an API key.
     Bearer(&'a str),
+    /// A request signed with SigV4 by an access key (the AWS door only; the
+    /// REST API takes bearer credentials alone).
+    SigV4(SignedRequest<'a>),
 }
 
 impl<'a> Presented<'a> {
@@ -42,6 +44,17 @@ impl<'a> Presented<'a> {
             return Err(AuthError::Malformed);
         }
         Ok(Presented::Bearer(token))
+    }
+
+    /// What a request to the AWS door presents: a SigV4 signature
+    /// (`Authorization: AWS4-HMAC-SHA256 ...`, or a presigned query, which
+    /// verification then refuses by name) or a bearer credential.
+    pub(crate) fn from_aws_request(req: SignedRequest<'a>) -> Result<Self, AuthError> {
+        match req.single("authorization")? {
+            Some(value) if value.starts_with("AWS4-") => Ok(Presented::SigV4(req)),
+            None if sigv4::presigned(req.query) => Ok(Presented::SigV4(req)),
+            other => Self::from_authorization(other.map(str::as_bytes)),
+        }
     }
 }
 
@@ -59,6 +72,8 @@ pub(crate) struct Authenticator {
     pub(crate) max_staleness: Duration,
     /// Seconds past `exp` the JWT verifier still accepts a token.
     pub(crate) jwt_leeway_secs: i64,
+    /// What SigV4 signatures must satisfy (region, service, public hosts).
+    pub(crate) sigv4: sigv4::Rules,
 }
 
 impl Authenticator {
@@ -67,22 +82,9 @@ impl Authenticator {
     pub(crate) async fn tenant(&self, presented: Presented<'_>) -> Result<Principal, (AuthError, Option<String>)> {
         // Fail closed rather than decide on grants that may have changed.
         self.fresh().map_err(|e| (e, None))?;
-        let Presented::Bearer(token) = presented;
-        let (tenant_id, credential, name) = if api_key::looks_like_key(token) {
-            let key = self.verify_key(token, KeyKind::Tenant).map_err(|e| (e, None))?;
-            let tenant = key.tenant.as_ref().map(|t| t.to_string()).unwrap_or_default();
-            let name = format!("key:{}", key.id);
-            (tenant, Credential::ApiKey(key), name)
-        } else {
-            let claims = self.jwt.verify(token).await.map_err(|e| (e, None))?;
-            let tenant = self.jwt.tenant(&claims).map_err(|e| (e, None))?.to_owned();
-            let name = jwt_principal(claims.subject.as_deref());
-            let expires_at = claims.expires_at();
-            let credential = Credential::Jwt {
-                subject: claims.subject,
-                expires_at,
-            };
-            (tenant, credential, name)
+        let (tenant_id, credential, name) = match presented {
+            Presented::SigV4(req) => self.verify_signed(&req).map_err(|e| (e, None))?,
+            Presented::Bearer(token) => self.verify_bearer(token).await.map_err(|e| (e, None))?,
         };
         let tenant = self.still_valid(&tenant_id, &credential).map_err(|e| {
             (
@@ -94,6 +96,36 @@ impl Authenticator {
             tenant,
             credential,
             name,
+        })
+    }
+
+    /// A SigV4 request: (tenant id, credential, principal name).
+    fn verify_signed(&self, req: &SignedRequest<'_>) -> Result<(String, Credential, String), AuthError> {
+        if !self.directory.accepts_access_keys() {
+            return Err(AuthError::AccessKeysDisabled);
+        }
+        let key = sigv4::verify(req, &self.sigv4, Utc::now(), |id| self.directory.access_key(id))?;
+        let name = format!("access-key:{}", key.id);
+        Ok((key.tenant.to_string(), Credential::AccessKey(key), name))
+    }
+
+    /// A bearer API key or JWT: (tenant id, credential, principal name).
+    async fn verify_bearer(&self, token: &str) -> Result<(String, Credential, String), AuthError> {
+        Ok(if api_key::looks_like_key(token) {
+            let key = self.verify_key(token, KeyKind::Tenant)?;
+            let tenant = key.tenant.as_ref().map(|t| t.to_string()).unwrap_or_default();
+            let name = format!("key:{}", key.id);
+            (tenant, Credential::ApiKey(key), name)
+        } else {
+            let claims = self.jwt.verify(token).await?;
+            let tenant = self.jwt.tenant(&claims)?.to_owned();
+            let name = jwt_principal(claims.subject.as_deref());
+            let expires_at = claims.expires_at();
+            let credential = Credential::Jwt {
+                subject: claims.subject,
+                expires_at,
+            };
+            (tenant, credential, name)
         })
     }
 
@@ -110,16 +142,18 @@ impl Authenticator {
                 scope: limited.scope,
                 retry_after_secs: limited.retry_after.as_secs_f64().ceil() as u64,
             })?;
-        if let Some(key) = principal.key_id() {
-            self.key_usage.touch(KeyKind::Tenant, key);
+        match &principal.credential {
+            Credential::ApiKey(key) => self.key_usage.touch(KeyKind::Tenant, &key.id),
+            Credential::AccessKey(key) => self.key_usage.touch_access(&key.id),
+            Credential::Jwt { .. } => {}
         }
         Ok(())
     }
 
     /// The rules a verified credential must keep satisfying, checked at
     /// sign-in and again while a response stays open: the directory is
-    /// current, the tenant exists and is active, the API key is not revoked or
-    /// expired, the JWT has not expired. Returns the tenant as it is now.
+    /// current, the tenant exists and is active, the API or access key is not
+    /// revoked or expired, the JWT has not expired. Returns the tenant as it is now.
     pub(crate) fn still_valid(&self, tenant_id: &str, credential: &Credential) -> Result<Arc<TenantEntry>, AuthError> {
         self.fresh()?;
         let tenant = self
@@ -138,6 +172,18 @@ impl Authenticator {
                     .ok_or_else(|| AuthError::InvalidToken("the API key was revoked".into()))?;
                 if current.expired(now) {
                     return Err(AuthError::InvalidToken("the API key expired".into()));
+                }
+            }
+            Credential::AccessKey(key) => {
+                // Re-read: a revoked key is gone from the directory, and an
+                // access key belongs to the tenant it was verified for.
+                let current = self
+                    .directory
+                    .access_key(&key.id)
+                    .filter(|current| current.tenant.as_str() == tenant_id)
+                    .ok_or(AuthError::UnknownAccessKey)?;
+                if current.expired(now) {
+                    return Err(AuthError::ExpiredAccessKey);
                 }
             }
             // The verifier requires `exp`: one that cannot be read back means
@@ -163,7 +209,10 @@ impl Authenticator {
     /// the pinned issuer carrying the admin role. `Ok(Err(role_claim))` is an
     /// authenticated caller without the admin role (403, not 401).
     pub(crate) async fn admin(&self, presented: Presented<'_>) -> Result<AdminPrincipal, AdminRefusal> {
-        let Presented::Bearer(token) = presented;
+        // Access keys are tenant credentials: never an operator.
+        let Presented::Bearer(token) = presented else {
+            return Err(AdminRefusal::Unauthenticated("admin credentials required"));
+        };
         if api_key::looks_like_key(token) {
             let key = self
                 .verify_key(token, KeyKind::Admin)

@@ -1,10 +1,13 @@
-//! The in-memory directory of tenants, their compiled policies, and API-key
-//! hashes: the request path reads only this, never the database.
+//! The in-memory directory of tenants, their compiled policies, API-key
+//! hashes and access keys' opened secrets: the request path reads only this,
+//! never the database.
 //!
 //! It is loaded in full at start, refreshed per tenant or key on `NOTIFY
 //! logward_tenant_changed` / `logward_key_changed` (fired by triggers on the
 //! tables, so changes made by any instance or by the CLI arrive here), and
 //! reloaded in full periodically in case a notification was missed.
+
+mod access_keys;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -17,6 +20,8 @@ use sqlx::postgres::PgListener;
 use super::api_key::{HashedSecret, KeyKind};
 use crate::db::{self, DbError};
 use crate::domain::{Action, CompiledPolicy, PolicyDocument, TenantId};
+
+pub(crate) use access_keys::AccessKeyEntry;
 
 pub(crate) const CHANGE_CHANNEL: &str = "logward_tenant_changed";
 pub(crate) const KEY_CHANNEL: &str = "logward_key_changed";
@@ -59,6 +64,11 @@ impl KeyEntry {
 pub(crate) struct Directory {
     tenants: RwLock<HashMap<String, Arc<TenantEntry>>>,
     keys: RwLock<Keys>,
+    /// Usable access keys by id, with their secrets opened; empty without a
+    /// server key to open them with.
+    access_keys: RwLock<HashMap<String, Arc<AccessKeyEntry>>>,
+    /// What opens access keys' sealed secrets (`LOGWARD_SECRETS_KEY`).
+    secrets: Option<Arc<crate::auth::secrets::SecretsKeys>>,
     /// Serialises reloads from database read to map write, so a reload that
     /// read earlier can never overwrite one that read later (a disabled tenant
     /// or revoked key must not come back).
@@ -100,8 +110,13 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 }
 
 impl Directory {
-    pub(crate) fn new() -> Self {
-        Self::default()
+    /// An empty directory; `secrets` opens access keys' sealed secrets
+    /// (without it, no access key is loaded and SigV4 is refused).
+    pub(crate) fn new(secrets: Option<Arc<crate::auth::secrets::SecretsKeys>>) -> Self {
+        Self {
+            secrets,
+            ..Self::default()
+        }
     }
 
     /// A directory holding exactly these tenants and tenant keys, confirmed
@@ -160,6 +175,7 @@ impl Directory {
         let rows = db::tenants::snapshot(pool, None).await?;
         let tenant_keys = db::api_keys::usable_tenant_keys(pool, None).await?;
         let admin_keys = db::api_keys::usable_admin_keys(pool, None).await?;
+        let access_keys = self.load_access_keys(pool, None).await?;
         let tenants = rows
             .into_iter()
             .filter_map(entry_from_row)
@@ -177,6 +193,7 @@ impl Directory {
         };
         *write(&self.tenants) = tenants;
         *write(&self.keys) = keys;
+        *write(&self.access_keys) = access_keys;
         *self
             .confirmed_at
             .lock()
@@ -221,6 +238,7 @@ impl Directory {
             // own notifications arrive: a tenant re-created under the same id
             // must not inherit them.
             write(&self.keys).tenant.retain(|_, k| k.tenant.as_ref() != Some(id));
+            write(&self.access_keys).retain(|_, k| &k.tenant != id);
         }
         Ok(())
     }
@@ -260,14 +278,7 @@ fn key_from_row(kind: KeyKind, row: db::api_keys::KeySecretRow) -> Option<KeyEnt
         (KeyKind::Tenant, None) => return None,
         (KeyKind::Admin, _) => None,
     };
-    // Stored action lists are validated on creation; an unknown name grants
-    // nothing (it simply contributes no bit).
-    let actions = row.actions.map(|names| {
-        names
-            .iter()
-            .filter_map(|n| Action::from_iam_name(n))
-            .fold(0u16, |acc, a| acc | a.bit())
-    });
+    let actions = action_bits(row.actions);
     Some(KeyEntry {
         id: row.id,
         tenant,
@@ -275,6 +286,17 @@ fn key_from_row(kind: KeyKind, row: db::api_keys::KeySecretRow) -> Option<KeyEnt
         hash,
         actions,
         expires_at: row.expires_at,
+    })
+}
+
+/// A stored action list as a bit set. Lists are validated on creation; an
+/// unknown name grants nothing (it simply contributes no bit).
+fn action_bits(names: Option<Vec<String>>) -> Option<u16> {
+    names.map(|names| {
+        names
+            .iter()
+            .filter_map(|n| Action::from_iam_name(n))
+            .fold(0u16, |acc, a| acc | a.bit())
     })
 }
 
@@ -324,6 +346,9 @@ async fn apply(directory: &Directory, pool: &PgPool, channel: &str, payload: &st
             directory.reload_key(pool, KeyKind::Tenant, id).await
         }
         (KEY_CHANNEL, Some(("admin", id))) if key(id).is_some() => directory.reload_key(pool, KeyKind::Admin, id).await,
+        (KEY_CHANNEL, Some(("access", id))) if crate::auth::access_key::valid_id(id) => {
+            directory.reload_access_key(pool, id).await
+        }
         _ => directory.reload_all(pool).await,
     }
 }

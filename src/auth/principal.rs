@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::directory::{KeyEntry, TenantEntry};
+use super::directory::{AccessKeyEntry, KeyEntry, TenantEntry};
 use crate::domain::Action;
 
 /// How a tenant principal authenticated.
@@ -16,6 +16,8 @@ pub(crate) enum Credential {
         expires_at: Option<i64>,
     },
     ApiKey(Arc<KeyEntry>),
+    /// A SigV4-signed request with an access key the gateway issued.
+    AccessKey(Arc<AccessKeyEntry>),
 }
 
 /// A verified customer of an active tenant.
@@ -23,7 +25,8 @@ pub(crate) enum Credential {
 pub(crate) struct Principal {
     pub(crate) tenant: Arc<TenantEntry>,
     pub(crate) credential: Credential,
-    /// For audit and logs: `jwt:<sub>` (or `jwt`), or `key:<id>`.
+    /// For audit and logs: `jwt:<sub>` (or `jwt`), `key:<id>`, or
+    /// `access-key:<access key id>`.
     pub(crate) name: String,
 }
 
@@ -34,13 +37,16 @@ impl Principal {
         match &self.credential {
             Credential::Jwt { .. } => true,
             Credential::ApiKey(key) => key.allows(action),
+            Credential::AccessKey(key) => key.allows(action),
         }
     }
 
-    /// The key id, for API-key principals.
+    /// The key id, for API-key and access-key principals (the two kinds of
+    /// id cannot collide: lowercase and `LWAK` uppercase).
     pub(crate) fn key_id(&self) -> Option<&str> {
         match &self.credential {
             Credential::ApiKey(key) => Some(&key.id),
+            Credential::AccessKey(key) => Some(&key.id),
             Credential::Jwt { .. } => None,
         }
     }

@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 
 use super::output::Output;
 use super::{
-    AdminKeyCommand, AuditArgs, Command, DecisionArg, KeyCommand, KindArg, NewKeyArgs, PolicyCommand, QueryCommand,
-    StatusArg, TenantCommand,
+    AccessKeyCommand, AdminKeyCommand, AuditArgs, Command, DecisionArg, KeyCommand, KindArg, NewKeyArgs, PolicyCommand,
+    QueryCommand, StatusArg, TenantCommand,
 };
+use crate::auth::secrets::SecretsKeys;
 use crate::config::Settings;
 use crate::db::audit::AuditFilter;
 use crate::db::tenants::{RateLimit, TenantStatus};
@@ -34,6 +35,7 @@ pub async fn run_management(settings: &Settings, command: Command, json: bool) -
         Command::Key(c) => key(&pool, &actor, &out, c).await,
         Command::AdminKey(c) => admin_key(&pool, &actor, &out, c).await,
         Command::Query(c) => query(&pool, &actor, &out, c).await,
+        Command::AccessKey(c) => access_key(&pool, settings, &actor, &out, c).await,
         Command::Audit(args) => audit(&pool, &out, args).await,
         Command::Serve | Command::Migrate => Ok(()),
     };
@@ -295,5 +297,48 @@ async fn admin_key(pool: &sqlx::PgPool, actor: &Actor, out: &Output, command: Ad
         AdminKeyCommand::Revoke { key_id } => {
             out.key(&keys::revoke_admin_key(pool, actor, &key_id).await.map_err(described)?)
         }
+    }
+}
+
+async fn access_key(
+    pool: &sqlx::PgPool,
+    settings: &Settings,
+    actor: &Actor,
+    out: &Output,
+    command: AccessKeyCommand,
+) -> anyhow::Result<()> {
+    use manage::access_keys;
+    let secrets = settings
+        .access_keys
+        .secrets_key
+        .as_ref()
+        .map(|current| SecretsKeys::new(current, settings.access_keys.secrets_key_previous.as_ref()));
+    match command {
+        AccessKeyCommand::Create { tenant, key, actions } => {
+            let id = tenant_id(&tenant)?;
+            let request = NewKeyRequest {
+                name: &key.name,
+                expires_at: expiry(&key)?,
+                actions: actions.as_deref(),
+            };
+            out.created_access_key(
+                &access_keys::create(pool, secrets.as_ref(), actor, &id, request)
+                    .await
+                    .map_err(described)?,
+            )
+        }
+        AccessKeyCommand::List { tenant } => {
+            out.access_keys(&access_keys::list(pool, &tenant_id(&tenant)?).await.map_err(described)?)
+        }
+        AccessKeyCommand::Revoke { tenant, access_key_id } => out.access_key(
+            &access_keys::revoke(pool, actor, &tenant_id(&tenant)?, &access_key_id)
+                .await
+                .map_err(described)?,
+        ),
+        AccessKeyCommand::Reseal => out.resealed(
+            &access_keys::reseal(pool, secrets.as_ref(), actor)
+                .await
+                .map_err(described)?,
+        ),
     }
 }

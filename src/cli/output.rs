@@ -6,10 +6,12 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::db::access_keys::AccessKeyInfo;
 use crate::db::api_keys::KeyInfo;
 use crate::db::policies::StoredPolicy;
 use crate::db::tenants::Tenant;
 use crate::gateway::queries::QueryEntry;
+use crate::manage::access_keys::{CreatedAccessKey, Resealed};
 use crate::manage::audit::AuditPage;
 use crate::manage::keys::CreatedKey;
 use crate::manage::policies::Simulation;
@@ -33,6 +35,7 @@ macro_rules! outln {
 const TENANT_HEADER: &str = "ID\tSTATUS\tNAME\tCREATED\tRATE_LIMIT";
 const KEY_HEADER: &str = "ID\tPREFIX\tNAME\tACTIONS\tSTATE";
 const QUERY_HEADER: &str = "QUERY_ID\tSTATE\tCOUNTS\tSTARTED\tSTARTED_BY\tLOG_GROUPS";
+const ACCESS_KEY_HEADER: &str = "ACCESS_KEY_ID\tNAME\tACTIONS\tSTATE";
 
 impl Output {
     pub(crate) fn queries(&self, list: &[QueryEntry]) -> anyhow::Result<()> {
@@ -150,6 +153,52 @@ impl Output {
         list.iter().try_for_each(key_row)
     }
 
+    /// The id and the secret on standard output (for `read id secret`), the
+    /// note on standard error.
+    pub(crate) fn created_access_key(&self, k: &CreatedAccessKey) -> anyhow::Result<()> {
+        if self.json {
+            return self.json(k);
+        }
+        outln!("{}\t{}", k.access_key_id, k.secret_access_key)?;
+        eprintln!(
+            "access key {} ({}) created; the secret access key above is shown only once",
+            k.access_key_id, k.name
+        );
+        Ok(())
+    }
+
+    pub(crate) fn access_key(&self, k: &AccessKeyInfo) -> anyhow::Result<()> {
+        self.access_keys(std::slice::from_ref(k))
+    }
+
+    pub(crate) fn access_keys(&self, list: &[AccessKeyInfo]) -> anyhow::Result<()> {
+        if self.json {
+            return self.json(&list);
+        }
+        outln!("{ACCESS_KEY_HEADER}")?;
+        for k in list {
+            let state = key_state(k.revoked_at, k.expires_at);
+            let actions = k
+                .actions
+                .as_ref()
+                .map(|a| a.join(","))
+                .unwrap_or_else(|| "policy".into());
+            outln!("{}\t{}\t{}\t{}", k.access_key_id, k.name, actions, state)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn resealed(&self, r: &Resealed) -> anyhow::Result<()> {
+        if self.json {
+            return self.json(r);
+        }
+        outln!("resealed {}, already current {}", r.resealed, r.current)?;
+        for id in &r.unreadable {
+            eprintln!("access key {id} is sealed under no configured key (it cannot be used): revoke it");
+        }
+        Ok(())
+    }
+
     pub(crate) fn audit(&self, page: &AuditPage) -> anyhow::Result<()> {
         if self.json {
             return self.json(page);
@@ -191,12 +240,19 @@ fn tenant_row(t: &Tenant) -> anyhow::Result<()> {
     )
 }
 
-fn key_row(k: &KeyInfo) -> anyhow::Result<()> {
-    let state = match (&k.revoked_at, &k.expires_at) {
+fn key_state(
+    revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> String {
+    match (revoked_at, expires_at) {
         (Some(at), _) => format!("revoked {}", at.to_rfc3339()),
         (None, Some(at)) => format!("expires {}", at.to_rfc3339()),
         (None, None) => "active".to_owned(),
-    };
+    }
+}
+
+fn key_row(k: &KeyInfo) -> anyhow::Result<()> {
+    let state = key_state(k.revoked_at, k.expires_at);
     let actions = k
         .actions
         .as_ref()

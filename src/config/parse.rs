@@ -64,6 +64,7 @@ impl Settings {
             portal,
             cors_origins: super::cors::origins(src)?,
             quota: super::quota::quota(src)?,
+            access_keys: super::access_keys::access_keys(src)?,
         })
     }
 }

@@ -23,6 +23,21 @@ impl From<AuthError> for ApiError {
                 scope,
                 retry_after_secs,
             } => ApiError::throttled(format!("the {scope} request rate limit is exhausted"), retry_after_secs),
+            // The AWS door's exceptions, with AWS's own wording where SDKs show it.
+            AuthError::UnknownAccessKey => ApiError::new(
+                ErrorCode::UnrecognizedClient,
+                "The security token included in the request is invalid.",
+            ),
+            AuthError::AccessKeysDisabled => ApiError::new(
+                ErrorCode::UnrecognizedClient,
+                "access keys are not enabled on this gateway",
+            ),
+            // The reason names a rule (scope, skew, signed headers), never a secret.
+            AuthError::InvalidSignature(why) => ApiError::new(ErrorCode::InvalidSignature, why),
+            AuthError::ExpiredAccessKey => ApiError::new(
+                ErrorCode::ExpiredToken,
+                "The access key included in the request has expired.",
+            ),
             other @ (AuthError::Missing | AuthError::Malformed | AuthError::MissingTenantClaim(_)) => {
                 ApiError::unauthenticated(other.to_string())
             }
@@ -94,6 +109,9 @@ impl From<ManageError> for ApiError {
             e @ ManageError::PreconditionFailed { .. } => ApiError::new(ErrorCode::PreconditionFailed, e.to_string()),
             ManageError::Db(e) => e.into(),
             ManageError::Random => ApiError::internal(anyhow::anyhow!("getrandom failed")),
+            ManageError::Sealing => ApiError::internal(anyhow::anyhow!("sealing an access key secret failed")),
+            // The request is fine; the gateway's state (its configuration) refuses it.
+            ManageError::NotConfigured(msg) => ApiError::new(ErrorCode::Conflict, msg),
         }
     }
 }

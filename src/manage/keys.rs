@@ -39,7 +39,7 @@ pub(crate) struct NewKeyRequest<'a> {
     pub(crate) actions: Option<&'a [String]>,
 }
 
-fn check_expiry(expires_at: Option<DateTime<Utc>>) -> Result<(), ManageError> {
+pub(super) fn check_expiry(expires_at: Option<DateTime<Utc>>) -> Result<(), ManageError> {
     match expires_at {
         Some(at) if at <= Utc::now() => Err(invalid("expiresAt", "must be in the future")),
         _ => Ok(()),
@@ -47,7 +47,7 @@ fn check_expiry(expires_at: Option<DateTime<Utc>>) -> Result<(), ManageError> {
 }
 
 /// Normalises an action list to canonical IAM names, refusing unknown ones.
-fn check_actions(actions: &[String]) -> Result<Vec<String>, ManageError> {
+pub(super) fn check_actions(actions: &[String]) -> Result<Vec<String>, ManageError> {
     if actions.is_empty() {
         return Err(invalid(
             "actions",

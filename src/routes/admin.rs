@@ -3,6 +3,7 @@
 //! [`crate::manage`], which audits them (who, what, before/after) in the same
 //! transaction; reads and refused requests are audited by [`audit_access`].
 
+pub(crate) mod access_keys;
 pub(crate) mod audit;
 pub(crate) mod keys;
 pub(crate) mod policy;
@@ -84,6 +85,24 @@ pub(crate) fn routes() -> Vec<super::Route> {
             "/admin/v1/tenants/{tenant}/api-keys/{key}",
             Admin,
             web::to(keys::revoke_tenant_key),
+        ),
+        route(
+            Method::GET,
+            "/admin/v1/tenants/{tenant}/access-keys",
+            Admin,
+            web::to(access_keys::list),
+        ),
+        route(
+            Method::POST,
+            "/admin/v1/tenants/{tenant}/access-keys",
+            Admin,
+            web::to(access_keys::create),
+        ),
+        route(
+            Method::DELETE,
+            "/admin/v1/tenants/{tenant}/access-keys/{accessKeyId}",
+            Admin,
+            web::to(access_keys::revoke),
         ),
         route(
             Method::GET,

@@ -20,6 +20,8 @@ use crate::auth::admin::AdminToken;
 use crate::auth::directory::Directory;
 use crate::auth::jwt::JwtVerifier;
 use crate::auth::key_usage::KeyUsage;
+use crate::auth::secrets::SecretsKeys;
+use crate::auth::sigv4;
 use crate::config::Settings;
 use crate::domain::{AccountId, ResourceScope};
 use crate::gateway::{Gateway, Limits};
@@ -102,7 +104,16 @@ impl Built {
             tracing::warn!(error = %e, "initial JWKS fetch failed; will retry on demand");
         }
 
-        let directory = Arc::new(Directory::new());
+        let secrets = settings.access_keys.secrets_key.as_ref().map(|current| {
+            Arc::new(SecretsKeys::new(
+                current,
+                settings.access_keys.secrets_key_previous.as_ref(),
+            ))
+        });
+        if secrets.is_none() {
+            tracing::info!("LOGWARD_SECRETS_KEY is unset: access keys (SigV4) can be neither created nor used");
+        }
+        let directory = Arc::new(Directory::new(secrets));
         directory
             .reload_all(&pool)
             .await
@@ -130,6 +141,7 @@ impl Built {
             key_usage: Arc::new(KeyUsage::default()),
             max_staleness: settings.max_staleness,
             jwt_leeway_secs: settings.jwt.leeway_secs as i64,
+            sigv4: sigv4::Rules::logs(&region, &settings.access_keys.public_hosts),
         });
         let gateway = Arc::new(Gateway {
             auth: auth.clone(),

@@ -5,6 +5,7 @@
 // Tests may panic on anything unexpected; that is how they fail.
 #![allow(clippy::unwrap_used)]
 
+mod access_keys;
 mod admin;
 mod admin_identities;
 mod api_keys;

@@ -280,6 +280,7 @@ impl World {
             key_usage: Default::default(),
             max_staleness: Duration::from_secs(60),
             jwt_leeway_secs: 0,
+            sigv4: crate::auth::sigv4::Rules::logs("us-east-1", &[]),
         });
         let stub = Arc::new(Stub::default());
         let (audit, rx) = AuditSink::channel(100);

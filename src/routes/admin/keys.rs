@@ -16,11 +16,11 @@ use crate::state::AppState;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct CreateKey {
-    name: String,
+    pub(super) name: String,
     /// RFC 3339; must be in the future.
-    expires_at: Option<DateTime<Utc>>,
-    /// Tenant keys only: IAM action names the key is narrowed to (never widens the policy).
-    actions: Option<Vec<String>>,
+    pub(super) expires_at: Option<DateTime<Utc>>,
+    /// Tenant and access keys only: IAM action names the key is narrowed to (never widens the policy).
+    pub(super) actions: Option<Vec<String>>,
 }
 
 /// Create a tenant API key (shown once)

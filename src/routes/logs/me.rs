@@ -64,24 +64,10 @@ pub(crate) async fn me(call: Call, state: web::Data<AppState>) -> Result<HttpRes
             },
             Action::all_bits(),
         ),
-        Credential::ApiKey(key) => {
-            let mask = key.actions.unwrap_or_else(Action::all_bits);
-            let actions = key.actions.map(|bits| {
-                Action::ALL
-                    .into_iter()
-                    .filter(|a| bits & a.bit() != 0)
-                    .map(Action::iam_name)
-                    .collect()
-            });
-            (
-                Principal::ApiKey {
-                    key_id: &key.id,
-                    name: &key.name,
-                    actions,
-                },
-                mask,
-            )
-        }
+        Credential::ApiKey(key) => key_principal(&key.id, &key.name, key.actions),
+        // The REST API takes bearer credentials only; an access key is shown
+        // as the key it is should another door ever render this.
+        Credential::AccessKey(key) => key_principal(&key.id, &key.name, key.actions),
     };
     let body = Me {
         tenant: TenantInfo {
@@ -92,4 +78,19 @@ pub(crate) async fn me(call: Call, state: web::Data<AppState>) -> Result<HttpRes
         permissions: principal.tenant.policy.grants(mask),
     };
     Ok(HttpResponse::Ok().json(body))
+}
+
+/// A key principal and the action mask it narrows the policy to.
+fn key_principal<'a>(key_id: &'a str, name: &'a str, bits: Option<u16>) -> (Principal<'a>, u16) {
+    let actions = bits.map(|bits| {
+        Action::ALL
+            .into_iter()
+            .filter(|a| bits & a.bit() != 0)
+            .map(Action::iam_name)
+            .collect()
+    });
+    (
+        Principal::ApiKey { key_id, name, actions },
+        bits.unwrap_or_else(Action::all_bits),
+    )
 }

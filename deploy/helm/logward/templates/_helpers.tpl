@@ -190,6 +190,12 @@ LOGWARD_ADMIN_TOKEN: {{ . | quote }}
 {{- with .Values.secrets.metricsToken }}
 LOGWARD_METRICS_TOKEN: {{ . | quote }}
 {{- end }}
+{{- with .Values.secrets.secretsKey }}
+LOGWARD_SECRETS_KEY: {{ . | quote }}
+{{- end }}
+{{- with .Values.secrets.secretsKeyPrevious }}
+LOGWARD_SECRETS_KEY_PREVIOUS: {{ . | quote }}
+{{- end }}
 {{- end }}
 
 {{/*
