@@ -10,6 +10,7 @@ mod admin_identities;
 mod api_keys;
 mod audit_log;
 mod audit_outage;
+mod aws_clients;
 mod cli;
 mod config;
 mod cors;
