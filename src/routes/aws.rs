@@ -37,7 +37,7 @@ pub(crate) fn routes() -> Vec<super::Route> {
     vec![super::route(Method::POST, "/", super::Access::Tenant, web::to(operate))]
 }
 
-/// The shape of this door's errors, for the API description.
+/// The error shape of the AWS-compatible door, for the API description.
 #[allow(dead_code)]
 #[derive(utoipa::ToSchema)]
 #[schema(as = AwsError)]

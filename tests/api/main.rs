@@ -11,6 +11,7 @@ mod api_keys;
 mod audit_log;
 mod audit_outage;
 mod aws_clients;
+mod aws_door;
 mod cli;
 mod config;
 mod cors;
