@@ -12,6 +12,7 @@ mod audit_log;
 mod audit_outage;
 mod aws_clients;
 mod aws_door;
+mod aws_sdk;
 mod cli;
 mod config;
 mod cors;
