@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # Sourced helper: makes sure $REPO/.venv holds moto's server (the stand-in for
-# CloudWatch Logs used by the tests and the demo).
+# CloudWatch Logs used by the tests and the demo) and, as moto depends on it,
+# boto3, the client the AWS-compatible endpoint's tests drive
+# (tests/api/boto/).
 #
 #   source scripts/venv.sh          # from bash, any working directory
 #
