@@ -101,7 +101,7 @@ async fn boto3_lists_only_the_tenants_groups_and_streams() {
             "describe_log_groups",
             &t.acme,
             &t.globex,
-            json!({"prefix": format!("/{}/", w.root)}),
+            json!({"logGroupNamePrefix": format!("/{}/", w.root)}),
         )
         .await;
     let names = strings(&out["groups"], "logGroupName");
@@ -109,6 +109,18 @@ async fn boto3_lists_only_the_tenants_groups_and_streams() {
     let first = &out["groups"][0];
     assert_eq!(first["logGroupArn"], format!("{ACCOUNT_PREFIX}{}", w.g("acme/app")));
     assert_eq!(first["arn"], format!("{ACCOUNT_PREFIX}{}:*", w.g("acme/app")));
+    // A substring pattern (what Grafana's group picker sends) matches only
+    // among the groups the tenant may see: not globex's /R/globex/app.
+    let out = w
+        .app
+        .boto(
+            "describe_log_groups",
+            &t.acme,
+            &t.globex,
+            json!({"logGroupNamePattern": "app"}),
+        )
+        .await;
+    assert_eq!(strings(&out["groups"], "logGroupName"), [w.g("acme/app")]);
 
     let shared_arn = format!("{ACCOUNT_PREFIX}{}", w.g("shared"));
     let out = w

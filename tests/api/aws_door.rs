@@ -127,10 +127,20 @@ async fn strict_bodies_are_refused_naming_the_member() {
         ),
         (
             "DescribeLogGroups",
-            r#"{"logGroupNamePattern": "app"}"#.to_owned(),
+            r#"{"logGroupNamePattern": "app", "logGroupNamePrefix": "/a"}"#.to_owned(),
             "logGroupNamePattern",
         ),
         ("DescribeLogGroups", r#"{"limit": 51}"#.to_owned(), "limit"),
+        (
+            "DescribeLogGroups",
+            r#"{"accountIdentifiers": ["210987654321"]}"#.to_owned(),
+            "accountIdentifiers",
+        ),
+        (
+            "DescribeLogGroups",
+            r#"{"includeLinkedAccounts": true}"#.to_owned(),
+            "includeLinkedAccounts",
+        ),
         (
             "DescribeLogStreams",
             format!(r#"{{"logGroupName": "{g}", "orderBy": "Size"}}"#),

@@ -220,3 +220,47 @@ impl Filtered {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::upstream::FilterLogEventsResponse;
+
+    #[test]
+    fn replies_use_cloudwatchs_member_names() {
+        let filtered = Filtered::new(FilterLogEventsResponse {
+            events: vec![FilteredLogEvent {
+                log_stream_name: Some("s".into()),
+                timestamp: Some(1),
+                message: Some("m".into()),
+                ingestion_time: Some(2),
+                event_id: Some("e".into()),
+            }],
+            next_token: None,
+        });
+        assert_eq!(
+            serde_json::to_value(filtered).unwrap(),
+            serde_json::json!({
+                "events": [{"logStreamName": "s", "timestamp": 1, "message": "m", "ingestionTime": 2, "eventId": "e"}],
+                "searchedLogStreams": [],
+            })
+        );
+        let events = Events::from(GetLogEventsResponse {
+            events: vec![OutputLogEvent {
+                timestamp: Some(1),
+                message: Some("m".into()),
+                ingestion_time: None,
+            }],
+            next_forward_token: Some("f".into()),
+            next_backward_token: Some("b".into()),
+        });
+        assert_eq!(
+            serde_json::to_value(events).unwrap(),
+            serde_json::json!({
+                "events": [{"timestamp": 1, "message": "m"}],
+                "nextForwardToken": "f",
+                "nextBackwardToken": "b",
+            })
+        );
+    }
+}

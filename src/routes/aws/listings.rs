@@ -16,23 +16,41 @@ use crate::upstream::StreamOrder;
 pub(crate) fn parse_groups(body: &[u8]) -> Result<DescribeLogGroups, ApiError> {
     let mut m = Members::parse(
         body,
-        &["logGroupNamePrefix", "nextToken", "limit"],
-        // Cross-account listings, classes, name patterns and lookups by
-        // identifier are not narrowed by the gateway's policy-driven pager.
         &[
-            "accountIdentifiers",
-            "includeLinkedAccounts",
+            "logGroupNamePrefix",
             "logGroupNamePattern",
-            "logGroupClass",
-            "logGroupIdentifiers",
+            "includeLinkedAccounts",
+            "nextToken",
+            "limit",
         ],
+        // Other accounts, classes and lookups by identifier are not served.
+        &["accountIdentifiers", "logGroupClass", "logGroupIdentifiers"],
     )?;
     let prefix = m
         .string("logGroupNamePrefix", 1, 512)?
         .map(|p| parse_name("logGroupNamePrefix", &p).map(|_| p))
         .transpose()?;
+    let pattern = m.string("logGroupNamePattern", 0, 512)?;
+    if pattern.is_some() && prefix.is_some() {
+        return Err(ApiError::invalid_body(
+            "logGroupNamePattern",
+            "cannot be combined with logGroupNamePrefix",
+        ));
+    }
+    // An empty pattern matches every name, as at CloudWatch.
+    let pattern = pattern
+        .filter(|p| !p.is_empty())
+        .map(|p| parse_name("logGroupNamePattern", &p).map(|_| p))
+        .transpose()?;
+    if m.boolean("includeLinkedAccounts")? == Some(true) {
+        return Err(ApiError::invalid_body(
+            "includeLinkedAccounts",
+            "only this gateway's own account is served",
+        ));
+    }
     Ok(DescribeLogGroups {
         prefix,
+        pattern,
         limit: m.integer("limit", 1, 50)?.unwrap_or(50) as usize,
         next_token: m.string("nextToken", 1, MAX_TOKEN_LEN)?,
     })

@@ -68,7 +68,7 @@ def filter_json_pattern(a):
 def describe_log_groups(a):
     paginator = client().get_paginator("describe_log_groups")
     groups = []
-    for page in paginator.paginate(logGroupNamePrefix=a["prefix"], PaginationConfig={"PageSize": 1}):
+    for page in paginator.paginate(**a, PaginationConfig={"PageSize": 1}):
         groups += page["logGroups"]
     return {"groups": groups}
 
