@@ -37,6 +37,7 @@ impl TestApp {
             .env("LOGWARD_UPSTREAM_URL", &moto().url)
             .env("LOGWARD_REGION", REGION)
             .env("SCENARIO_ARGS", args.to_string())
+            .env("PYTHONDONTWRITEBYTECODE", "1")
             // No credentials or config of the machine's own may leak in.
             .env("AWS_CONFIG_FILE", "/dev/null")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
