@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # Sourced helper: makes sure $REPO/.venv holds moto's server (the stand-in for
-# CloudWatch Logs used by the tests and the demo).
+# CloudWatch Logs used by the tests and the demo), boto3 (moto's dependency)
+# and the AWS CLI (awscli, v1: PyPI has no v2), the real clients the
+# AWS-compatible endpoint's tests drive (tests/api/boto/, tests/api/aws_cli.rs).
 #
 #   source scripts/venv.sh          # from bash, any working directory
 #
@@ -17,7 +19,9 @@ logward_ensure_venv() {
     venv="$repo/.venv"
     # Bump this (and the copy in docker/moto.Dockerfile) to move moto forward;
     # the marker records it, so a change here triggers a reinstall.
-    requirement='moto[server]>=5.2.2'
+    # moto plays CloudWatch Logs; boto3 (moto's dependency) and the AWS CLI
+    # are the real clients the AWS-door tests drive.
+    requirement='moto[server]>=5.2.2 awscli>=1.36'
     marker="$venv/.moto-ok"
     python="${PYTHON:-python3}"
 
@@ -26,7 +30,7 @@ logward_ensure_venv() {
     # The venv's python is a symlink to the interpreter that made it; if that
     # interpreter went away (machine change, pyenv upgrade) the venv is dead
     # even though its files are still there.
-    if [[ -x "$venv/bin/moto_server" && -f "$marker" ]] &&
+    if [[ -x "$venv/bin/moto_server" && -x "$venv/bin/aws" && -f "$marker" ]] &&
         [[ "$(cat "$marker")" == "$requirement" ]] &&
         "$venv/bin/python" -c '' 2>/dev/null; then
         return 0
@@ -48,12 +52,13 @@ logward_ensure_venv() {
     fi
 
     echo "venv: installing $requirement (first run only, takes a minute)" >&2
-    if ! "$venv/bin/python" -m pip install --quiet "$requirement"; then
+    # shellcheck disable=SC2086 # one word per requirement
+    if ! "$venv/bin/python" -m pip install --quiet $requirement; then
         echo "venv: pip install of $requirement failed" >&2
         return 1
     fi
-    if [[ ! -x "$venv/bin/moto_server" ]]; then
-        echo "venv: $requirement installed but $venv/bin/moto_server is missing" >&2
+    if [[ ! -x "$venv/bin/moto_server" || ! -x "$venv/bin/aws" ]]; then
+        echo "venv: $requirement installed but $venv/bin/moto_server or $venv/bin/aws is missing" >&2
         return 1
     fi
     printf '%s' "$requirement" >"$marker"

@@ -38,7 +38,6 @@ macro_rules! catalogue {
             }
 
             /// The `__type` the AWS JSON 1.1 door answers with.
-            #[cfg_attr(not(test), expect(dead_code, reason = "the AWS-compatible endpoint renders errors with it; it is the catalogue's column for that door"))]
             pub(crate) fn aws_type(self) -> &'static str {
                 match self { $(ErrorCode::$variant => $aws,)+ }
             }
@@ -73,6 +72,14 @@ catalogue! {
 }
 
 impl ErrorCode {
+    /// HTTP status on the AWS JSON 1.1 door. CloudWatch Logs answers every
+    /// client error with 400 (access denied, throttling and unknown keys
+    /// included; the `__type` tells them apart) and its own failures with
+    /// 500, so the status follows from the REST status class.
+    pub(crate) fn aws_status(self) -> u16 {
+        if self.status() >= 500 { 500 } else { 400 }
+    }
+
     /// `urn:logward:problem:<code>`, the problem type URI.
     pub(crate) fn type_uri(self) -> String {
         format!("urn:logward:problem:{}", self.as_str())
@@ -215,6 +222,7 @@ mod tests {
         for code in ErrorCode::ALL {
             assert!((400..600).contains(&code.status()), "{code:?}");
             assert!(code.aws_type().ends_with("Exception") || code.aws_type() == "InternalFailure");
+            assert_eq!(code.aws_status() == 500, code.status() >= 500, "{code:?}");
             assert_eq!(code.type_uri(), format!("urn:logward:problem:{}", code.as_str()));
         }
     }

@@ -1,6 +1,7 @@
-//! The data path, the same for every front door (REST today; the AWS JSON
-//! 1.1 endpoint and Lambda next). A door adapts its transport to these
-//! calls and renders what they return; everything in between happens here:
+//! The data path, the same for every front door (REST under `/v1` and the
+//! AWS JSON 1.1 endpoint on `POST /` today; Lambda next). A door adapts its
+//! transport to these calls and renders what they return; everything in
+//! between happens here:
 //!
 //! authenticate ([`Gateway::authenticate`]) → resolve the resource ARN(s)
 //! (`domain::arn`) → authorize, pure ([`access`]) → unwrap and bind paging

@@ -4,6 +4,7 @@
 //! and that the OpenAPI document describes each one.
 
 pub(crate) mod admin;
+pub(crate) mod aws;
 pub(crate) mod extract;
 pub(crate) mod health;
 pub(crate) mod logs;
@@ -61,6 +62,7 @@ fn table() -> Vec<Route> {
     all.extend(logs::routes());
     all.extend(admin::routes());
     all.extend(portal::routes());
+    all.extend(aws::routes());
     all
 }
 

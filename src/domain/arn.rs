@@ -71,6 +71,16 @@ impl ResourceScope {
     pub(crate) fn prefix(&self) -> &str {
         &self.prefix
     }
+
+    /// The group name inside a log-group ARN of this scope
+    /// (`arn:aws:logs:R:A:log-group:NAME`, IAM's `…:NAME:*` too), not yet
+    /// validated as a name; `None` for an ARN of another partition, region or
+    /// account, or of anything but a log group. A stream ARN yields a "name"
+    /// with `:` in it, which no group name may hold.
+    pub(crate) fn group_in_arn<'a>(&self, arn: &'a str) -> Option<&'a str> {
+        let name = arn.strip_prefix(self.prefix.as_str())?.strip_prefix("log-group:")?;
+        Some(name.strip_suffix(":*").unwrap_or(name))
+    }
 }
 
 impl fmt::Display for ResourceScope {
@@ -92,6 +102,28 @@ mod tests {
             scope.log_stream(&g, &s),
             "arn:aws:logs:eu-central-1:123456789012:log-group:/app/acme:log-stream:web 1"
         );
+    }
+
+    #[test]
+    fn finds_the_group_in_an_arn_of_its_own_account_and_region_only() {
+        let scope = ResourceScope::new("eu-central-1", &AccountId::parse("123456789012").unwrap());
+        let own = "arn:aws:logs:eu-central-1:123456789012:log-group:";
+        assert_eq!(scope.group_in_arn(&format!("{own}/app/acme")), Some("/app/acme"));
+        assert_eq!(scope.group_in_arn(&format!("{own}/app/acme:*")), Some("/app/acme"));
+        assert_eq!(
+            scope.group_in_arn(&format!("{own}g:log-stream:s")),
+            Some("g:log-stream:s")
+        );
+        for other in [
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/app/acme",
+            "arn:aws:logs:eu-central-1:999999999999:log-group:/app/acme",
+            "arn:aws-cn:logs:eu-central-1:123456789012:log-group:/app/acme",
+            "arn:aws:logs:eu-central-1:123456789012:destination:d",
+            "arn:aws:logs:eu-central-1:123456789012:",
+            "/app/acme",
+        ] {
+            assert_eq!(scope.group_in_arn(other), None, "{other}");
+        }
     }
 
     #[test]

@@ -157,6 +157,28 @@ impl Gateway {
     }
 }
 
+impl Gateway {
+    /// Refuses, audits and counts a request of `call` that no operation took:
+    /// one naming an operation the gateway does not serve (`reason`
+    /// `unsupported_operation`, never forwarded), or one from which no
+    /// operation could be read (`invalid_request`). `action` names what was
+    /// asked (`logs:PutLogEvents`; `unknown` when nothing sane was named).
+    pub(crate) fn refuse(&self, call: &Call, action: &str, reason: &'static str, err: ApiError) -> ApiError {
+        tracing::Span::current().record("decision", reason);
+        // Client-chosen names would grow the metric's label set without bound.
+        self.metrics.decision("unserved", "deny", reason);
+        self.audit.record(
+            AuditEvent::data(action, "deny", reason)
+                .tenant(Some(call.tenant_id().to_owned()))
+                .principal(Some(call.principal.name.clone()))
+                .status(err.code().status())
+                .since(call.started)
+                .request_id(call.request_id.clone()),
+        );
+        err
+    }
+}
+
 /// The audit reason for a verdict and an outcome.
 pub(crate) fn reason(verdict: Option<&Verdict>, ok: bool) -> &'static str {
     match verdict {

@@ -25,6 +25,11 @@ const UPSTREAM_PAGE: i32 = 50;
 pub(crate) struct DescribeLogGroups {
     /// Only groups whose name starts with this (itself a valid group name).
     pub(crate) prefix: Option<String>,
+    /// Only groups whose name contains this, case-sensitively (CloudWatch's
+    /// `logGroupNamePattern`). Matched here, over the groups the policy lets
+    /// the caller see, never sent upstream: CloudWatch cannot combine it
+    /// with the prefixes the gateway narrows its calls to.
+    pub(crate) pattern: Option<String>,
     /// 1-50.
     pub(crate) limit: usize,
     pub(crate) next_token: Option<String>,
@@ -91,6 +96,7 @@ impl Gateway {
         verdict.require()?;
         let binding = Binding::new("log-groups")
             .param("prefix", input.prefix.as_deref())
+            .param("pattern", input.pattern.as_deref())
             // The token indexes this list: bound to it, a policy change voids it.
             .param("asked", Some(&super::streams::asked(&prefixes)));
         let cursor = match self.unwrap_token(call, ACTION, &binding, input.next_token.as_deref())? {
@@ -108,7 +114,10 @@ impl Gateway {
                 Ok((page.groups, page.next_token))
             }
         };
-        let visible = |g: &LogGroupInfo| group_visible(&self.scope, &call.principal, ACTION, &g.name);
+        let pattern = input.pattern.as_deref();
+        let visible = |g: &LogGroupInfo| {
+            pattern.is_none_or(|p| g.name.contains(p)) && group_visible(&self.scope, &call.principal, ACTION, &g.name)
+        };
         let (groups, next) = pager::page(&prefixes, cursor, input.limit, fetch, visible).await?;
         let next_token = next.and_then(|c| self.wrap_token(call, ACTION, &binding, Some(&c.encode())));
         Ok(LogGroups { groups, next_token })

@@ -31,7 +31,7 @@ fn presented(req: &HttpRequest) -> Result<Presented<'_>, crate::auth::AuthError>
 }
 
 /// Who the request-log line and the request span should name.
-fn log_principal(req: &HttpRequest, tenant: Option<String>, principal: &str) {
+pub(crate) fn log_principal(req: &HttpRequest, tenant: Option<String>, principal: &str) {
     let span = tracing::Span::current();
     span.record("tenant", tenant.as_deref());
     span.record("principal", principal);

@@ -5,14 +5,15 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, health, logs, portal};
+use super::{admin, aws, health, logs, portal};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "logward",
         description = "Multi-tenant gateway that lets each customer read only their own CloudWatch Logs. \
-                       Errors are application/problem+json (RFC 9457) with a stable `code`."
+                       Errors are application/problem+json (RFC 9457) with a stable `code`, except on \
+                       the AWS-compatible `POST /`, which answers as CloudWatch Logs does."
     ),
     paths(
         health::healthz,
@@ -56,13 +57,15 @@ use super::{admin, health, logs, portal};
         portal::index,
         portal::script,
         portal::stylesheet,
+        aws::operate,
     ),
-    components(schemas(crate::routes::problem::ProblemDoc)),
+    components(schemas(crate::routes::problem::ProblemDoc, aws::AwsErrorDoc)),
     modifiers(&Security),
     tags(
         (name = "logs", description = "Customer API: read your own logs (JWT or tenant API key)"),
         (name = "admin", description = "Management API (admin token, admin key or admin-role JWT)"),
         (name = "meta", description = "Health and API description"),
+        (name = "aws", description = "CloudWatch Logs' own API (AWS JSON 1.1) for the AWS CLI, boto3 and the AWS SDKs: the same reads, under the same policy"),
         (name = "portal", description = "The customer log viewer: a static page that calls the logs API with the customer's own credential"),
     )
 )]

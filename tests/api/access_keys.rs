@@ -262,7 +262,7 @@ async fn expiry_and_a_disabled_tenant_refuse_a_good_signature() {
 
 #[tokio::test]
 async fn access_keys_are_refused_without_a_secrets_key() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().setting("LOGWARD_SECRETS_KEY", "").spawn().await;
     app.create_tenant("acme", allow_policy(&["arn:aws:logs:*:*:log-group:/acme/*"]))
         .await;
     let r = create(&app, "acme", json!({"name": "ci"})).await;

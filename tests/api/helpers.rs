@@ -4,6 +4,7 @@
 //! counter every app gets, read through `TestApp::upstream_calls`.)
 
 mod app;
+mod boto;
 mod database;
 mod moto;
 mod requests;

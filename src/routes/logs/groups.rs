@@ -47,6 +47,7 @@ fn parse(req: &HttpRequest) -> Result<DescribeLogGroups, ApiError> {
         .transpose()?;
     Ok(DescribeLogGroups {
         prefix,
+        pattern: None,
         limit: query.int("limit", 1, 50)?.unwrap_or(50) as usize,
         next_token: query.text("nextToken", MAX_TOKEN_LEN)?.map(str::to_owned),
     })

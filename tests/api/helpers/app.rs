@@ -116,6 +116,8 @@ impl TestAppBuilder {
             // moto has no quotas, and tests page quickly; those about the
             // budget set their own (tests/api/quota.rs).
             ("LOGWARD_UPSTREAM_QUOTAS", GENEROUS_QUOTAS),
+            // Access keys need it; a test of their absence removes it.
+            ("LOGWARD_SECRETS_KEY", "test-secrets-key-0123456789abcdef-0123"),
         ];
         for (var, value) in &self.settings {
             pairs.retain(|(key, _)| key != var);

@@ -95,6 +95,21 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
+    /// Creates a tenant access key (for SigV4 clients); returns its id and secret.
+    pub async fn create_access_key(&self, tenant: &str, body: Value) -> (String, String) {
+        let r = self
+            .admin(
+                reqwest::Method::POST,
+                &format!("/admin/v1/tenants/{tenant}/access-keys"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let created: Value = r.json().await.unwrap();
+        let field = |name: &str| created[name].as_str().unwrap().to_owned();
+        (field("accessKeyId"), field("secretAccessKey"))
+    }
+
     pub async fn get_events(&self, token: &str, group: &str, stream: &str, query: &str) -> reqwest::Response {
         self.get(
             token,
