@@ -7,7 +7,7 @@
 //! share this one path.
 
 mod background;
-mod server;
+pub(crate) mod server;
 pub(crate) mod state;
 
 use std::future::Future;
@@ -37,7 +37,7 @@ impl Application {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         // Certificate problems are found before anything else is started.
         let tls = settings.tls.as_ref().map(crate::tls::server_config).transpose()?;
-        let built = state::Built::new(&settings, upstream).await?;
+        let built = state::Built::new(&settings, upstream, state::Mode::Server).await?;
         let background = background::start(&built, &settings);
         let (server, port) = server::start(&settings, built.state.clone(), tls)?;
         Ok(Self {

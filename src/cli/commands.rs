@@ -34,7 +34,7 @@ pub async fn run_management(settings: &Settings, command: Command, json: bool) -
         Command::Key(c) => key(&pool, &actor, &out, c).await,
         Command::AdminKey(c) => admin_key(&pool, &actor, &out, c).await,
         Command::Audit(args) => audit(&pool, &out, args).await,
-        Command::Serve | Command::Migrate => Ok(()),
+        Command::Serve | Command::Lambda | Command::Migrate => Ok(()),
     };
     pool.close().await;
     result

@@ -20,6 +20,7 @@ mod helpers;
 mod insights_lexing;
 mod isolation;
 mod jwt;
+mod lambda;
 mod me;
 mod operations;
 mod paging_tokens;
