@@ -3,7 +3,8 @@
 //! test's Postgres and moto. Each invocation must take the server's path
 //! (routes, authentication, policies, problem+json), its audit row must be in
 //! the database by the time its response reaches the runtime, and a policy
-//! changed through the CLI must hold from the next invocation on.
+//! changed through the CLI must hold from the next invocation on; with the
+//! database unreachable, decisions fail closed.
 
 mod events;
 mod runtime;
@@ -13,9 +14,11 @@ use std::process::Stdio;
 use std::time::Instant;
 
 use serde_json::Value;
+use sqlx::{Connection, Executor, PgConnection};
 
 use crate::helpers::{
-    ACCOUNT, HS_SECRET, REGION, TestApp, allow_policy, enc, fresh_database, hs_token, moto, seed, stream_arn, unique,
+    ACCOUNT, HS_SECRET, REGION, TestApp, allow_policy, base_database_url, enc, fresh_database, hs_token, moto, seed,
+    stream_arn, unique,
 };
 use runtime::{FakeRuntime, Outcome};
 
@@ -156,7 +159,8 @@ async fn lambda_invocations_take_the_servers_path_and_write_their_audit_rows_bef
     assert_eq!(body, reference);
     assert_eq!(body["events"].as_array().unwrap().len(), 2);
     assert_eq!(
-        first.audit_rows, 1,
+        first.audit_rows,
+        Some(1),
         "the audit row is written before the response is posted"
     );
 
@@ -166,14 +170,14 @@ async fn lambda_invocations_take_the_servers_path_and_write_their_audit_rows_bef
     let denied = lambda.outcome(&mut runtime).await;
     assert_eq!(denied.request_id, id);
     problem(&denied, 403, "access_denied");
-    assert_eq!(denied.audit_rows, 1);
+    assert_eq!(denied.audit_rows, Some(1));
 
     // Function URL: a credential that is no token.
     let id = runtime.queue(events::function_url("GET", &own, "not-a-token"));
     let refused = lambda.outcome(&mut runtime).await;
     assert_eq!(refused.request_id, id);
     problem(&refused, 401, "unauthenticated");
-    assert_eq!(refused.audit_rows, 1);
+    assert_eq!(refused.audit_rows, Some(1));
 
     // A live tail cannot run in a buffered, time-limited invocation.
     let tail = format!("/v1/log-groups/{}/log-streams/app/tail", enc(&own_group));
@@ -181,7 +185,7 @@ async fn lambda_invocations_take_the_servers_path_and_write_their_audit_rows_bef
     let tail = lambda.outcome(&mut runtime).await;
     let body = problem(&tail, 501, "tail_unavailable");
     assert!(body["detail"].as_str().unwrap().contains("nextForwardToken"), "{body}");
-    assert_eq!(tail.audit_rows, 1);
+    assert_eq!(tail.audit_rows, Some(1));
 
     // The CLI narrows acme's policy to another stream; the next invocation
     // (the directory is re-read before it) must be refused.
@@ -201,7 +205,41 @@ async fn lambda_invocations_take_the_servers_path_and_write_their_audit_rows_bef
     let after = lambda.outcome(&mut runtime).await;
     assert_eq!(after.request_id, id);
     problem(&after, 403, "access_denied");
-    assert_eq!(after.audit_rows, 1);
+    assert_eq!(after.audit_rows, Some(1));
+
+    // The database refuses connections: the refresh before the invocation
+    // fails, and the decision fails closed. Its audit row stays buffered...
+    let mut maintenance = PgConnection::connect(&base_database_url()).await.unwrap();
+    let db = database.url().rsplit('/').next().unwrap().to_owned();
+    let allow = |on: bool| format!(r#"alter database "{db}" allow_connections {on}"#);
+    maintenance.execute(sqlx::AssertSqlSafe(allow(false))).await.unwrap();
+    maintenance
+        .execute(sqlx::AssertSqlSafe(format!(
+            "select pg_terminate_backend(pid, 5000) from pg_stat_activity where datname = '{db}'"
+        )))
+        .await
+        .unwrap();
+    let outage = runtime.queue(events::http_api("GET", &own, &acme));
+    let unavailable = lambda.outcome(&mut runtime).await;
+    assert_eq!(unavailable.request_id, outage);
+    problem(&unavailable, 503, "service_unavailable");
+    assert_eq!(
+        unavailable.audit_rows, None,
+        "the fake cannot reach the database either"
+    );
+
+    // ...and is written with the next invocation's, once the database is back.
+    maintenance.execute(sqlx::AssertSqlSafe(allow(true))).await.unwrap();
+    runtime.queue(events::http_api("GET", &own, &acme));
+    let back = lambda.outcome(&mut runtime).await;
+    problem(&back, 403, "access_denied");
+    assert_eq!(back.audit_rows, Some(1));
+    let kept: i64 = sqlx::query_scalar("select count(*) from audit_events where request_id = $1")
+        .bind(&outage)
+        .fetch_one(&mut PgConnection::connect(database.url()).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(kept, 1, "the refusal's audit row is kept and written later");
 }
 
 #[tokio::test]
