@@ -97,3 +97,52 @@ fn without_connection_headers(mut headers: HeaderMap) -> HeaderMap {
     }
     headers
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    fn path_of(event: serde_json::Value) -> String {
+        let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+        super::path(&request.into_parts().0)
+    }
+
+    fn http_api(stage: &str, raw_path: &str) -> serde_json::Value {
+        json!({
+            "version": "2.0", "routeKey": "$default", "rawPath": raw_path, "rawQueryString": "",
+            "headers": {"host": "abc.execute-api.us-east-1.amazonaws.com"},
+            "requestContext": {
+                "accountId": "123456789012", "apiId": "abc", "domainName": "abc.execute-api.us-east-1.amazonaws.com",
+                "http": {"method": "GET", "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.1", "userAgent": "t"},
+                "requestId": "r", "routeKey": "$default", "stage": stage, "time": "t", "timeEpoch": 0
+            },
+            "isBase64Encoded": false
+        })
+    }
+
+    #[test]
+    fn a_named_http_api_stage_is_not_part_of_the_route() {
+        assert_eq!(path_of(http_api("prod", "/prod/v1/log-groups")), "/v1/log-groups");
+        assert_eq!(path_of(http_api("$default", "/v1/log-groups")), "/v1/log-groups");
+        // Only a whole leading segment equal to the stage is removed.
+        assert_eq!(path_of(http_api("v1", "/v1/v1/log-groups")), "/v1/log-groups");
+        assert_eq!(path_of(http_api("pro", "/prod/v1")), "/prod/v1");
+        // Percent-encoding is kept as the client sent it.
+        assert_eq!(
+            path_of(http_api("$default", "/v1/log-groups/%2Fa%2Fb")),
+            "/v1/log-groups/%2Fa%2Fb"
+        );
+    }
+
+    #[test]
+    fn a_rest_api_path_never_carries_the_stage() {
+        let event = json!({
+            "resource": "/{proxy+}", "path": "/v1/log-groups", "httpMethod": "GET",
+            "headers": {}, "multiValueHeaders": {},
+            "requestContext": {"accountId": "123456789012", "resourceId": "x", "stage": "v1",
+                "requestId": "r", "identity": {}, "resourcePath": "/{proxy+}", "httpMethod": "GET", "apiId": "abc"},
+            "isBase64Encoded": false
+        });
+        assert_eq!(path_of(event), "/v1/log-groups");
+    }
+}
