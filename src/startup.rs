@@ -1,8 +1,8 @@
 //! Building and running the application: [`state`] builds everything a
 //! request needs (and runs migrations), [`background`] starts the long-lived
-//! loops that keep it current (a Lambda mode will take the state without
-//! them), [`server`] binds the listener (port 0 in tests) and mounts the
-//! routes. The application runs until a shutdown future resolves, then drains
+//! loops that keep it current (the Lambda mode, `crate::lambda`, takes the
+//! state without them), [`server`] binds the listener (port 0 in tests) and
+//! mounts the routes. The application runs until a shutdown future resolves, then drains
 //! in-flight requests and flushes the audit buffer. Tests and `logward serve`
 //! share this one path.
 

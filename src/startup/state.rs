@@ -1,8 +1,9 @@
 //! Building the application state from settings: the database pool (with
-//! migrations applied by a server, only checked by the Lambda mode), the CloudWatch client, the JWT verifier, the tenant
-//! directory (loaded once), the audit sink and writer, the authenticator and
-//! the gateway. Nothing here keeps running by itself except the audit writer,
-//! which the state needs to record anything.
+//! migrations applied by a server, only checked by the Lambda mode), the
+//! CloudWatch client, the JWT verifier, the tenant directory (loaded once),
+//! the audit sink and writer, the authenticator and the gateway. Nothing here
+//! keeps running by itself except the audit writer, which the state needs to
+//! record anything.
 
 use std::sync::Arc;
 use std::time::Duration;
