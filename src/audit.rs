@@ -9,6 +9,10 @@
 //! is not about the rows' content, keeps the rows. Only a row the database
 //! refuses for its content (see [`crate::db::audit::WriteError`]) is dropped,
 //! counted in [`AuditSink::refused`] (and in [`AuditSink::dropped`]) and logged.
+//!
+//! [`AuditSink::flush`] writes out everything recorded so far at once: the
+//! Lambda mode calls it before it hands a response to the runtime, as an
+//! execution environment may be frozen or reclaimed right after.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,6 +29,8 @@ const MAX_BATCH: usize = 500;
 #[derive(Clone, Debug)]
 pub struct AuditSink {
     tx: mpsc::Sender<AuditEvent>,
+    /// Flush requests: each is answered once the writer has tried.
+    flushes: mpsc::Sender<oneshot::Sender<bool>>,
     half_full: Arc<Notify>,
     dropped: Arc<AtomicU64>,
     refused: Arc<AtomicU64>,
@@ -46,6 +52,18 @@ impl AuditSink {
         }
     }
 
+    /// Writes out every event recorded before this call (and any backlog
+    /// kept from an outage) now. True when nothing is left unwritten; false
+    /// when the database could not take them (they stay buffered for the
+    /// next try) or the writer has stopped.
+    pub async fn flush(&self) -> bool {
+        let (reply, written) = oneshot::channel();
+        if self.flushes.send(reply).await.is_err() {
+            return false;
+        }
+        written.await.unwrap_or(false)
+    }
+
     /// Events queued and not yet taken by the writer.
     pub fn buffered(&self) -> usize {
         self.tx.max_capacity() - self.tx.capacity()
@@ -63,6 +81,7 @@ impl AuditSink {
         let (tx, rx) = mpsc::channel(capacity);
         let sink = Self {
             tx,
+            flushes: mpsc::channel(1).0,
             half_full: Arc::new(Notify::new()),
             dropped: Arc::new(AtomicU64::new(0)),
             refused: Arc::new(AtomicU64::new(0)),
@@ -105,13 +124,17 @@ impl AuditWriter {
 
 pub fn start(pool: PgPool, capacity: usize, flush_every: Duration) -> (AuditSink, AuditWriter) {
     let (tx, rx) = mpsc::channel(capacity);
+    let (flushes, flush_rx) = mpsc::channel(16);
     let (stop_tx, stop_rx) = oneshot::channel();
     let losses = Losses::default();
     let half_full = Arc::new(Notify::new());
     let done = tokio::spawn(run(
         pool,
         rx,
-        stop_rx,
+        Control {
+            flushes: flush_rx,
+            stop: stop_rx,
+        },
         half_full.clone(),
         capacity,
         flush_every,
@@ -120,6 +143,7 @@ pub fn start(pool: PgPool, capacity: usize, flush_every: Duration) -> (AuditSink
     (
         AuditSink {
             tx,
+            flushes,
             half_full,
             dropped: losses.dropped,
             refused: losses.refused,
@@ -128,10 +152,16 @@ pub fn start(pool: PgPool, capacity: usize, flush_every: Duration) -> (AuditSink
     )
 }
 
+/// What the writer is asked: flush now (answering whether all was written), or stop.
+struct Control {
+    flushes: mpsc::Receiver<oneshot::Sender<bool>>,
+    stop: oneshot::Receiver<()>,
+}
+
 async fn run(
     pool: PgPool,
     mut rx: mpsc::Receiver<AuditEvent>,
-    mut stop: oneshot::Receiver<()>,
+    mut control: Control,
     half_full: Arc<Notify>,
     capacity: usize,
     flush_every: Duration,
@@ -142,12 +172,13 @@ async fn run(
     loop {
         // The writer wakes on its timer or when the queue is half full, never
         // per event: a wake-up per request would cost every request a
-        // cross-thread hand-off.
-        tokio::select! {
-            _ = ticker.tick() => {}
-            _ = half_full.notified() => {}
-            _ = &mut stop => break,
-        }
+        // cross-thread hand-off. (A flush request is asked for explicitly.)
+        let reply = tokio::select! {
+            _ = ticker.tick() => None,
+            _ = half_full.notified() => None,
+            Some(reply) = control.flushes.recv() => Some(reply),
+            _ = &mut control.stop => break,
+        };
         while let Ok(event) = rx.try_recv() {
             pending.push(event);
         }
@@ -161,6 +192,9 @@ async fn run(
                 dropped_total = total,
                 "audit backlog over capacity; dropped oldest events"
             );
+        }
+        if let Some(reply) = reply {
+            let _ = reply.send(pending.is_empty());
         }
     }
     rx.close();

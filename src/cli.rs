@@ -1,4 +1,4 @@
-//! The command line. `serve` and `migrate` run the gateway; the other commands
+//! The command line. `serve`, `lambda` and `migrate` run the gateway; the other commands
 //! manage tenants, policies and keys straight against the database (through
 //! the same `manage` functions as the admin API), for bootstrap and scripting.
 //! Running gateways pick changes up through database notifications.
@@ -25,14 +25,19 @@ pub struct Cli {
     /// Print results as JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Required, except inside AWS Lambda (where none means `lambda`).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the gateway (applies pending migrations first).
+    /// Run the gateway (applies pending migrations first). Inside AWS Lambda
+    /// (AWS_LAMBDA_RUNTIME_API set) this is `lambda`.
     Serve,
+    /// Serve AWS Lambda invocations (API Gateway REST or HTTP API, function
+    /// URLs); never migrates, requires LOGWARD_TOKEN_KEY.
+    Lambda,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage tenants.

@@ -79,6 +79,9 @@ pub struct Settings {
     /// How often the tenant/policy cache is reloaded in full, besides the
     /// change notifications it listens to.
     pub cache_reload_interval: Duration,
+    /// Lambda mode: before an invocation, the tenant directory is re-read
+    /// when older than this (a frozen process cannot follow notifications).
+    pub lambda_refresh: Duration,
     pub shutdown_grace: Duration,
     pub log: LogSettings,
     /// The log viewer at `/portal/`.

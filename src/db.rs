@@ -18,6 +18,32 @@ use sqlx::postgres::PgPoolOptions;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// Fails unless every migration this binary knows is applied: the Lambda
+/// mode never migrates at a cold start (`logward migrate` is a step of its
+/// own), and must not run against a schema older than its code. Reads the
+/// migrator's own table through sqlx's migration API.
+pub(crate) async fn require_migrated(pool: &PgPool) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use sqlx::migrate::Migrate;
+    let mut conn = pool.acquire().await.context("connecting to the database")?;
+    let applied = conn
+        .list_applied_migrations(&MIGRATOR.table_name)
+        .await
+        .context("reading the applied migrations (run `logward migrate` first)")?;
+    let pending = MIGRATOR
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .filter(|m| !applied.iter().any(|a| a.version == m.version))
+        .count();
+    if pending > 0 {
+        anyhow::bail!(
+            "the database lacks {pending} migration(s) this version needs: run `logward migrate` first \
+             (the Lambda mode never migrates at a cold start)"
+        );
+    }
+    Ok(())
+}
+
 /// Connects lazily: the pool is usable before Postgres answers, so a gateway can
 /// start (and report not-ready) while the database is still coming up.
 pub fn connect_lazy(url: &secrecy::SecretString, max_connections: u32) -> Result<PgPool, sqlx::Error> {

@@ -66,6 +66,7 @@ catalogue! {
     UnsupportedMediaType = "unsupported_media_type", 415, "Unsupported media type",     "InvalidParameterException";
     Throttled            = "throttled",              429, "Too many requests",          "ThrottlingException";
     Internal             = "internal",               500, "Internal error",             "InternalFailure";
+    TailUnavailable      = "tail_unavailable",       501, "Live tail unavailable",      "InvalidOperationException";
     UpstreamError        = "upstream_error",         502, "Upstream failure",           "ServiceUnavailableException";
     ServiceUnavailable   = "service_unavailable",    503, "Service unavailable",        "ServiceUnavailableException";
     UpstreamTimeout      = "upstream_timeout",       504, "Upstream timeout",           "ServiceUnavailableException";

@@ -65,6 +65,9 @@ pub(crate) struct Limits {
     pub(crate) max_tails_per_tenant: usize,
     /// How often open tails re-check their authorization.
     pub(crate) tail_recheck: std::time::Duration,
+    /// False in the Lambda mode: a buffered, time-limited invocation cannot
+    /// carry a live tail, so tails are refused (after authorization).
+    pub(crate) tails_served: bool,
 }
 
 /// A front door's parse result: the gateway audits invalid requests too.

@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub(crate) mod error;
 pub(crate) mod gateway;
+pub mod lambda;
 pub mod manage;
 pub(crate) mod metrics;
 pub(crate) mod paging;

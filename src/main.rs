@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use logward::cli::{Cli, Command};
 use logward::config::{Settings, Source};
 use logward::startup::Application;
@@ -21,8 +21,19 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    let command = match cli.command {
+        Some(Command::Serve) | None if logward::lambda::detected() => Command::Lambda,
+        Some(command) => command,
+        None => Cli::command()
+            .error(clap::error::ErrorKind::MissingSubcommand, "a command is required")
+            .exit(),
+    };
     let settings = Settings::from_source(&Source::load(cli.config.as_deref())?)?;
-    match cli.command {
+    match command {
+        Command::Lambda => {
+            let _log = logward::telemetry::init(&settings.log);
+            logward::lambda::run(settings).await
+        }
         Command::Serve => {
             // Held to the end of `serve`, so queued log lines are written out.
             let _log = logward::telemetry::init(&settings.log);

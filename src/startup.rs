@@ -1,14 +1,14 @@
 //! Building and running the application: [`state`] builds everything a
 //! request needs (and runs migrations), [`background`] starts the long-lived
-//! loops that keep it current (a Lambda mode will take the state without
-//! them), [`server`] binds the listener (port 0 in tests) and mounts the
-//! routes. The application runs until a shutdown future resolves, then drains
+//! loops that keep it current (the Lambda mode, `crate::lambda`, takes the
+//! state without them), [`server`] binds the listener (port 0 in tests) and
+//! mounts the routes. The application runs until a shutdown future resolves, then drains
 //! in-flight requests and flushes the audit buffer. Tests and `logward serve`
 //! share this one path.
 
 mod background;
 mod heartbeat;
-mod server;
+pub(crate) mod server;
 pub(crate) mod state;
 
 use std::future::Future;
@@ -38,7 +38,7 @@ impl Application {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         // Certificate problems are found before anything else is started.
         let tls = settings.tls.as_ref().map(crate::tls::server_config).transpose()?;
-        let built = state::Built::new(&settings, upstream).await?;
+        let built = state::Built::new(&settings, upstream, state::Mode::Server).await?;
         let background = background::start(&built, &settings);
         let (server, port) = server::start(&settings, built.state.clone(), tls)?;
         Ok(Self {

@@ -150,6 +150,17 @@ impl Directory {
             .map(|t| t.elapsed())
     }
 
+    /// Forgets that the directory was ever confirmed current, so decisions
+    /// fail closed until the next full reload succeeds (the Lambda mode, when
+    /// its refresh before an invocation cannot reach the database).
+    pub(crate) fn invalidate(&self) {
+        *self
+            .confirmed_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        self.note_failure();
+    }
+
     /// (successful, failed) reloads so far.
     pub(crate) fn reloads(&self) -> (u64, u64) {
         use std::sync::atomic::Ordering::Relaxed;

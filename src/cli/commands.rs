@@ -37,7 +37,7 @@ pub async fn run_management(settings: &Settings, command: Command, json: bool) -
         Command::Query(c) => query(&pool, &actor, &out, c).await,
         Command::AccessKey(c) => access_key(&pool, settings, &actor, &out, c).await,
         Command::Audit(args) => audit(&pool, &out, args).await,
-        Command::Serve | Command::Migrate => Ok(()),
+        Command::Serve | Command::Lambda | Command::Migrate => Ok(()),
     };
     pool.close().await;
     result

@@ -56,6 +56,7 @@ impl Settings {
             upstream,
             audit,
             cache_reload_interval,
+            lambda_refresh: Duration::from_millis(src.ranged(var::LAMBDA_REFRESH_MS, 1_000, 0, 60_000)?),
             shutdown_grace: Duration::from_secs(src.ranged(var::SHUTDOWN_GRACE_SECS, 30, 0, 3_600)?),
             log: LogSettings {
                 format: log_format,

@@ -19,7 +19,7 @@ use super::call::Decided;
 use super::filter::Selection;
 use super::{Call, Gateway, Parsed};
 use crate::domain::{Action, LogGroupName, LogStreamName};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::tail::{NoPoller, TailKey, stream_event_id};
 use crate::upstream::{FilterLogEventsRequest, GetLogEventsRequest, StreamSelection};
 
@@ -126,6 +126,14 @@ impl Gateway {
         input: OpenTail,
     ) -> Result<TailSession, ApiError> {
         verdict.require()?;
+        if !self.limits.tails_served {
+            return Err(ApiError::new(
+                ErrorCode::TailUnavailable,
+                "live tails are not served by this deployment (AWS Lambda buffers each response and ends it at a \
+                 timeout): poll the events route with nextForwardToken instead, or tail through a server \
+                 deployment (container or Kubernetes)",
+            ));
+        }
         let slot = self
             .tails
             .reserve(call.tenant_id(), self.limits.max_tails_per_tenant)

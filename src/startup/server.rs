@@ -17,7 +17,7 @@ use crate::state::AppState;
 const MAX_JSON_BODY: usize = 256 * 1024;
 
 /// Binds and starts serving; returns the server and the bound port.
-pub(super) fn start(
+pub(crate) fn start(
     settings: &Settings,
     state: web::Data<AppState>,
     tls: Option<rustls::ServerConfig>,

@@ -1,8 +1,9 @@
 //! Building the application state from settings: the database pool (with
-//! migrations applied), the CloudWatch client, the JWT verifier, the tenant
-//! directory (loaded once), the audit sink and writer, the authenticator and
-//! the gateway. Nothing here keeps running by itself except the audit writer,
-//! which the state needs to record anything.
+//! migrations applied by a server, only checked by the Lambda mode), the
+//! CloudWatch client, the JWT verifier, the tenant directory (loaded once),
+//! the audit sink and writer, the authenticator and the gateway. Nothing here
+//! keeps running by itself except the audit writer, which the state needs to
+//! record anything.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,6 +45,18 @@ pub struct UpstreamOverride {
     pub account: AccountId,
 }
 
+/// What the state is built for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// `logward serve` (and the tests' gateways): pending migrations are
+    /// applied at start; live tails are served.
+    Server,
+    /// `logward lambda`: migrations must have been applied beforehand
+    /// (`logward migrate`), never at a cold start; `LOGWARD_TOKEN_KEY` is
+    /// required; live tails are refused.
+    Lambda,
+}
+
 /// The built state, and what must be flushed when the process stops.
 pub(crate) struct Built {
     pub(crate) state: web::Data<AppState>,
@@ -55,7 +68,17 @@ pub(crate) struct Built {
 }
 
 impl Built {
-    pub(crate) async fn new(settings: &Settings, upstream: Option<UpstreamOverride>) -> anyhow::Result<Self> {
+    pub(crate) async fn new(
+        settings: &Settings,
+        upstream: Option<UpstreamOverride>,
+        mode: Mode,
+    ) -> anyhow::Result<Self> {
+        if mode == Mode::Lambda && settings.token_key.is_none() {
+            anyhow::bail!(
+                "LOGWARD_TOKEN_KEY: required in Lambda mode (every execution environment must open the paging tokens \
+                 the others sealed); set it to the same secret of at least 32 characters everywhere"
+            );
+        }
         // The region first: without it nothing can work, and the SDK's
         // credential chain would otherwise log its own complaints before ours.
         let region = match upstream {
@@ -64,10 +87,13 @@ impl Built {
         };
         let pool = crate::db::connect_lazy(&settings.database.url, settings.database.max_connections)
             .context("LOGWARD_DATABASE_URL: invalid")?;
-        crate::db::MIGRATOR
-            .run(&pool)
-            .await
-            .context("applying database migrations")?;
+        match mode {
+            Mode::Server => crate::db::MIGRATOR
+                .run(&pool)
+                .await
+                .context("applying database migrations")?,
+            Mode::Lambda => crate::db::require_migrated(&pool).await?,
+        }
 
         let (upstream, scope, region) = match (upstream, region) {
             (Some(o), _) => (o.upstream, ResourceScope::new(&o.region, &o.account), o.region),
@@ -156,6 +182,7 @@ impl Built {
                 max_queries_per_tenant: settings.max_queries_per_tenant,
                 max_tails_per_tenant: settings.max_tails_per_tenant,
                 tail_recheck: settings.tail_recheck,
+                tails_served: mode == Mode::Server,
             },
             starting: Default::default(),
         });

@@ -25,6 +25,7 @@ mod insights_lexing;
 mod insights_slots;
 mod isolation;
 mod jwt;
+mod lambda;
 mod me;
 mod operations;
 mod paging_tokens;

@@ -298,6 +298,7 @@ impl World {
                 max_queries_per_tenant: 1,
                 max_tails_per_tenant: 1,
                 tail_recheck: Duration::from_secs(5),
+                tails_served: true,
             },
             starting: Default::default(),
         });
