@@ -2,6 +2,8 @@
 //! where things happen; gauges that describe state (cache age, audit buffer,
 //! open tails) are read when scraped.
 
+pub(crate) mod cache;
+
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
@@ -78,6 +80,7 @@ pub(crate) struct Metrics {
     tails_open: Gauge,
     tail_pollers: Gauge,
     log_lines_dropped: Counter,
+    pub(crate) cache: cache::CacheMetrics,
 }
 
 fn latency_histogram() -> Histogram {
@@ -184,6 +187,7 @@ impl Metrics {
             "Log lines dropped because the log writer fell behind",
             log_lines_dropped.clone(),
         );
+        let cache = cache::CacheMetrics::register(&mut registry);
         Self {
             registry,
             requests,
@@ -202,6 +206,7 @@ impl Metrics {
             tails_open,
             tail_pollers,
             log_lines_dropped,
+            cache,
         }
     }
 

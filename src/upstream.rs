@@ -3,6 +3,7 @@
 //! produce. Requests carry only validated names (never caller-shaped
 //! identifiers); responses are plain structs.
 
+pub(crate) mod cache;
 pub mod cloudwatch;
 pub mod guard;
 mod http_client;
@@ -56,7 +57,7 @@ pub enum Caller {
     Logward,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum UpstreamError {
     #[error("{0}")]
     NotFound(String),

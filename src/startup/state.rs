@@ -30,6 +30,7 @@ use crate::rate_limit::RateLimits;
 use crate::state::AppState;
 use crate::tail::TailHub;
 use crate::upstream::SharedUpstream;
+use crate::upstream::cache::CachedUpstream;
 use crate::upstream::cloudwatch::CloudWatchUpstream;
 use crate::upstream::guard::GuardedUpstream;
 
@@ -69,7 +70,14 @@ impl Built {
             (None, None) => anyhow::bail!("AWS_REGION: required (the region of the CloudWatch Logs you serve)"),
         };
         let metrics = Arc::new(Metrics::new());
+        // Gateway → cache and single flight → guard → CloudWatch: a kept
+        // answer or a joined call costs no quota and no slot.
         let upstream: SharedUpstream = Arc::new(GuardedUpstream::new(upstream, &settings.upstream, metrics.clone()));
+        let upstream: SharedUpstream = Arc::new(CachedUpstream::new(
+            upstream,
+            settings.upstream.cache_max_bytes,
+            metrics.clone(),
+        ));
         tracing::info!(resource_scope = %scope, "CloudWatch Logs upstream ready");
 
         let jwt = JwtVerifier::new(&settings.jwt)?;
