@@ -136,8 +136,6 @@ impl CachedUpstream {
             false => "coalesced",
         };
         self.looked_up(operation, outcome);
-        self.metrics.cache.bytes.set(self.cache.weighted_size() as i64);
-        self.metrics.cache.entries.set(self.cache.entry_count() as i64);
         entry.into_value().read()
     }
 
@@ -182,11 +180,11 @@ impl CachedUpstream {
     }
 
     fn looked_up(&self, operation: &'static str, outcome: &'static str) {
-        self.metrics
-            .cache
-            .lookups
-            .get_or_create(&LookupLabels { operation, outcome })
-            .inc();
+        let cache = &self.metrics.cache;
+        cache.lookups.get_or_create(&LookupLabels { operation, outcome }).inc();
+        // moka's counts lag its pending writes a little; close enough here.
+        cache.bytes.set(self.cache.weighted_size() as i64);
+        cache.entries.set(self.cache.entry_count() as i64);
     }
 }
 
