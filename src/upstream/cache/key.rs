@@ -2,9 +2,9 @@
 //! will be sent (operation and every parameter, the inner CloudWatch token
 //! included), never who asks; the answer is the response, shared.
 //!
-//! Account and region are not in the key: a cache belongs to one upstream
-//! layer, and one process serves one region of one account (the gateway's
-//! `ResourceScope` is fixed at start), so they would be the same in every key.
+//! Account and region are not in the key: each cache belongs to one upstream
+//! client, which is bound to one region of one account (the gateway's
+//! `ResourceScope`, fixed at start), so two scopes never share a cache.
 
 use std::sync::Arc;
 
