@@ -35,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
             max_attempts: 3,
             max_inflight: 4096,
             concurrency: 4096,
+            cache_max_bytes: 0,
         },
     );
     let group = LogGroupName::parse("/bench/app")?;

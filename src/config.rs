@@ -133,6 +133,9 @@ pub struct UpstreamSettings {
     /// CloudWatch calls running at once, and so the most connections the
     /// shared client opens; further admitted calls wait for a slot.
     pub concurrency: usize,
+    /// Bytes of CloudWatch answers kept for reuse (approximate); 0 keeps
+    /// none, identical calls in flight are still joined.
+    pub cache_max_bytes: u64,
 }
 
 #[derive(Debug, Clone)]

@@ -2,6 +2,8 @@
 //! where things happen; gauges that describe state (cache age, audit buffer,
 //! open tails) are read when scraped.
 
+pub(crate) mod cache;
+
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
@@ -90,6 +92,7 @@ pub(crate) struct Metrics {
     tails_open: Gauge,
     tail_pollers: Gauge,
     log_lines_dropped: Counter,
+    pub(crate) cache: cache::CacheMetrics,
 }
 
 fn latency_histogram() -> Histogram {
@@ -227,6 +230,7 @@ impl Metrics {
             "Log lines dropped because the log writer fell behind",
             log_lines_dropped.clone(),
         );
+        let cache = cache::CacheMetrics::register(&mut registry);
         Self {
             registry,
             requests,
@@ -250,6 +254,7 @@ impl Metrics {
             tails_open,
             tail_pollers,
             log_lines_dropped,
+            cache,
         }
     }
 

@@ -4,6 +4,7 @@
 //! identifiers); responses are plain structs.
 
 pub(crate) mod budget;
+pub(crate) mod cache;
 pub mod cloudwatch;
 pub mod guard;
 mod http_client;
@@ -57,7 +58,7 @@ pub enum Caller {
     Logward,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum UpstreamError {
     #[error("{0}")]
     NotFound(String),

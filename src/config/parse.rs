@@ -180,6 +180,8 @@ fn upstream(src: &Source) -> Result<UpstreamSettings, ConfigError> {
         max_attempts: src.ranged(var::UPSTREAM_MAX_ATTEMPTS, 3, 1, 10)? as u32,
         max_inflight,
         concurrency,
+        // 64 MiB by default; at most 64 GiB.
+        cache_max_bytes: src.ranged(var::CACHE_MAX_BYTES, 64 << 20, 0, 68_719_476_736)?,
     })
 }
 

@@ -34,6 +34,7 @@ use crate::state::AppState;
 use crate::tail::TailHub;
 use crate::upstream::SharedUpstream;
 use crate::upstream::budget::{Budget, BudgetedUpstream};
+use crate::upstream::cache::CachedUpstream;
 use crate::upstream::cloudwatch::CloudWatchUpstream;
 use crate::upstream::guard::GuardedUpstream;
 
@@ -105,9 +106,18 @@ impl Built {
             (None, None) => anyhow::bail!("AWS_REGION: required (the region of the CloudWatch Logs you serve)"),
         };
         let metrics = Arc::new(Metrics::new());
+        // Gateway → cache and single flight → guard → CloudWatch: a kept
+        // answer or a joined call costs no quota and no slot.
         let upstream: SharedUpstream = Arc::new(GuardedUpstream::new(upstream, &settings.upstream, metrics.clone()));
+        // gateway → cache (a kept or joined answer costs nothing) → budget
+        // (fair turns of the account's quota) → guard → CloudWatch.
         let budget = Budget::new(&region, &settings.quota, metrics.clone());
         let upstream: SharedUpstream = Arc::new(BudgetedUpstream::new(upstream, budget.clone()));
+        let upstream: SharedUpstream = Arc::new(CachedUpstream::new(
+            upstream,
+            settings.upstream.cache_max_bytes,
+            metrics.clone(),
+        ));
         tracing::info!(resource_scope = %scope, "CloudWatch Logs upstream ready");
 
         let jwt = JwtVerifier::new(&settings.jwt)?;

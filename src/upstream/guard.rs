@@ -233,6 +233,7 @@ mod tests {
             max_attempts: 1,
             max_inflight: 4,
             concurrency: 1,
+            cache_max_bytes: 0,
         };
         let guard = GuardedUpstream::new(Arc::new(Silent), &settings, metrics.clone());
         let mut running = guard.get_log_events(Caller::Logward, request());
@@ -260,6 +261,7 @@ mod tests {
             max_attempts: 1,
             max_inflight: 4,
             concurrency: 1,
+            cache_max_bytes: 0,
         };
         let guard = GuardedUpstream::new(Arc::new(Silent), &settings, metrics.clone());
         let mut running = guard.get_log_events(Caller::Logward, request());

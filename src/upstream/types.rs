@@ -1,8 +1,10 @@
 //! Requests and responses of the CloudWatch Logs operations the gateway uses.
+//! A request is hashable: as it stands, it is the cache key of its answer
+//! (`cache`).
 
 use crate::domain::{LogGroupName, LogStreamName};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct GetLogEventsRequest {
     pub group: LogGroupName,
     pub stream: LogStreamName,
@@ -28,14 +30,14 @@ pub struct GetLogEventsResponse {
 }
 
 /// Which streams a FilterLogEvents call reads.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StreamSelection {
     All,
     Named(Vec<LogStreamName>),
     Prefix(LogStreamName),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FilterLogEventsRequest {
     pub group: LogGroupName,
     pub streams: StreamSelection,
@@ -61,7 +63,7 @@ pub struct FilterLogEventsResponse {
     pub next_token: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DescribeLogGroupsRequest {
     pub prefix: Option<String>,
     pub limit: Option<i32>,
@@ -82,13 +84,13 @@ pub struct DescribeLogGroupsResponse {
     pub next_token: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StreamOrder {
     LogStreamName,
     LastEventTime,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DescribeLogStreamsRequest {
     pub group: LogGroupName,
     pub prefix: Option<String>,

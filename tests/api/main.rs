@@ -37,5 +37,6 @@ pub mod read_surface;
 mod routes;
 mod simulator;
 mod tail;
+mod upstream_cache;
 mod upstream_faults;
 mod validation;

@@ -334,11 +334,12 @@ impl SlowUpstream {
         }
     }
 
-    /// A read in the background; resolves to its status.
-    fn read_in_background(&self) -> tokio::task::JoinHandle<u16> {
+    /// A read of `stream` in the background; resolves to its status. Reads
+    /// of one stream at once would be joined into one call (single flight).
+    fn read_in_background(&self, stream: &str) -> tokio::task::JoinHandle<u16> {
         let (client, url, token) = (
             self.app.client.clone(),
-            format!("{}/v1/log-groups/g/log-streams/s/events", self.app.address),
+            format!("{}/v1/log-groups/g/log-streams/{stream}/events", self.app.address),
             self.token.clone(),
         );
         tokio::spawn(async move {
@@ -364,9 +365,9 @@ impl SlowUpstream {
 #[tokio::test]
 async fn the_upstream_in_flight_cap_answers_503() {
     let s = SlowUpstream::start(&[("LOGWARD_UPSTREAM_MAX_INFLIGHT", "1")]).await;
-    let first = s.read_in_background();
+    let first = s.read_in_background("s1");
     s.until_upstream_hits(1).await;
-    let r = s.app.get_events(&s.token, "g", "s", "").await;
+    let r = s.app.get_events(&s.token, "g", "s2", "").await;
     assert!(r.headers().contains_key("retry-after"));
     assert_problem(r, 503, "service_unavailable").await;
     assert_eq!(first.await.unwrap(), 200);
@@ -379,9 +380,9 @@ async fn calls_beyond_the_upstream_concurrency_wait_for_a_slot_instead_of_failin
         ("LOGWARD_UPSTREAM_MAX_INFLIGHT", "4"),
     ])
     .await;
-    let first = s.read_in_background();
+    let first = s.read_in_background("s1");
     s.until_upstream_hits(1).await;
-    let second = s.read_in_background();
+    let second = s.read_in_background("s2");
     until_status(
         "second call waiting for the slot",
         1,
