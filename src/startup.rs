@@ -58,13 +58,6 @@ impl Application {
         self.built.state.gateway.tails.clone()
     }
 
-    /// The authenticator's SigV4 path, for tests that sign requests before a
-    /// front door serves them.
-    #[doc(hidden)]
-    pub fn signed_requests(&self) -> SignedRequests {
-        SignedRequests(self.built.state.auth.clone())
-    }
-
     /// Serves until `shutdown` resolves, then stops accepting, lets in-flight
     /// requests finish within the grace period, and flushes the audit buffer.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
@@ -84,35 +77,5 @@ impl Application {
         self.built.flush().await;
         tracing::info!("stopped");
         served.map_err(Into::into)
-    }
-}
-
-/// Authenticates and admits SigV4-signed requests exactly as a front door
-/// would, with the running gateway's directory and limits (tests).
-#[doc(hidden)]
-pub struct SignedRequests(Arc<crate::auth::Authenticator>);
-
-impl SignedRequests {
-    /// The principal's name (`access-key:<id>`), or why the request was
-    /// refused (the audit trail's reason, e.g. `invalid_signature`).
-    pub async fn authenticate(
-        &self,
-        method: &str,
-        path: &str,
-        query: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> Result<String, &'static str> {
-        let request = crate::auth::sigv4::SignedRequest {
-            method,
-            path,
-            query,
-            headers,
-            body,
-        };
-        let presented = crate::auth::Presented::from_aws_request(request).map_err(|e| e.reason())?;
-        let principal = self.0.tenant(presented).await.map_err(|(e, _)| e.reason())?;
-        self.0.admit(&principal).map_err(|e| e.reason())?;
-        Ok(principal.name)
     }
 }

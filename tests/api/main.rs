@@ -11,6 +11,7 @@ mod admin_identities;
 mod api_keys;
 mod audit_log;
 mod audit_outage;
+mod aws_cli;
 mod aws_clients;
 mod aws_door;
 mod aws_sdk;

@@ -22,8 +22,6 @@ pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef-0123";
 pub struct TestApp {
     pub address: String,
     pub tails: Arc<logward::tail::TailHub>,
-    /// The gateway's SigV4 authentication, as a front door calls it.
-    pub signed: logward::startup::SignedRequests,
     pub client: reqwest::Client,
     /// The test's own pool on the gateway's database.
     pub pool: PgPool,
@@ -163,12 +161,10 @@ impl TestAppBuilder {
         .expect("build app");
         let port = app.port();
         let tails = app.tails();
-        let signed = app.signed_requests();
         tokio::spawn(app.run_until_stopped(std::future::pending()));
         TestApp {
             address: format!("http://127.0.0.1:{port}"),
             tails,
-            signed,
             client: reqwest::Client::new(),
             pool: PgPool::connect(&direct_db).await.unwrap(),
             logs: logs_client().await,

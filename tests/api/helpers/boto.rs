@@ -23,6 +23,31 @@ fn python() -> PathBuf {
 }
 
 impl TestApp {
+    /// Runs the AWS CLI (awscli from the venv) against this gateway, signing
+    /// as the access key `id` / `secret`; returns whether it succeeded, its
+    /// standard output and its standard error.
+    pub async fn aws_cli(&self, (id, secret): (&str, &str), args: &[&str]) -> (bool, String, String) {
+        let out = tokio::process::Command::new(python().with_file_name("aws"))
+            .args(["--endpoint-url", &self.address, "--region", REGION, "--output", "json"])
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("AWS_ACCESS_KEY_ID", id)
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            // No credentials or config of the machine's own may leak in.
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .output()
+            .await
+            .expect("run the AWS CLI (see scripts/venv.sh)");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
     /// Runs `scenario` with boto3 reading through this gateway as `token`
     /// (`other_token`: a second tenant, for scenarios that need one).
     pub async fn boto(&self, scenario: &str, token: &str, other_token: &str, args: Value) -> Value {
