@@ -56,6 +56,14 @@ pub enum ManageError {
     NotConfigured(&'static str),
 }
 
+/// 404 unless the tenant exists.
+pub(crate) async fn require_tenant(pool: &sqlx::PgPool, tenant: &TenantId) -> Result<(), ManageError> {
+    match crate::db::tenants::find(pool, tenant).await? {
+        Some(_) => Ok(()),
+        None => Err(ManageError::NotFound(format!("no tenant {tenant}"))),
+    }
+}
+
 pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> ManageError {
     ManageError::Invalid {
         field: field.to_owned(),

@@ -11,7 +11,7 @@ use super::call::Decided;
 use super::paging::Binding;
 use super::{Call, Gateway, Parsed};
 use crate::auth::Principal;
-use crate::domain::{Action, LogGroupName, ResourceScope};
+use crate::domain::{Action, LogGroupName, LogStreamName, ResourceScope};
 use crate::error::ApiError;
 use crate::upstream::{FilterLogEventsRequest, FilterLogEventsResponse, StreamSelection};
 
@@ -24,6 +24,31 @@ pub(crate) struct Selection {
     pub(crate) group: LogGroupName,
     pub(crate) streams: StreamSelection,
     pub(crate) filter_pattern: Option<String>,
+}
+
+/// The streams `logStreamNames` and `logStreamNamePrefix` select (at most
+/// one of them); on bad input, the member at fault and why, for the door to
+/// word as its protocol does.
+pub(crate) fn select_streams(
+    names: Option<&[String]>,
+    prefix: Option<&str>,
+) -> Result<StreamSelection, (&'static str, String)> {
+    match (names, prefix) {
+        (Some(_), Some(_)) => Err((
+            "logStreamNamePrefix",
+            "cannot be combined with logStreamNames".to_owned(),
+        )),
+        (Some(names), None) => names
+            .iter()
+            .map(|n| LogStreamName::parse(n))
+            .collect::<Result<_, _>>()
+            .map(StreamSelection::Named)
+            .map_err(|e| ("logStreamNames", e.to_string())),
+        (None, Some(prefix)) => LogStreamName::parse(prefix)
+            .map(StreamSelection::Prefix)
+            .map_err(|e| ("logStreamNamePrefix", e.to_string())),
+        (None, None) => Ok(StreamSelection::All),
+    }
 }
 
 impl Selection {

@@ -94,9 +94,7 @@ pub(crate) async fn create(
 }
 
 pub(crate) async fn list(pool: &sqlx::PgPool, tenant: &TenantId) -> Result<Vec<AccessKeyInfo>, ManageError> {
-    if tenants::find(pool, tenant).await?.is_none() {
-        return Err(ManageError::NotFound(format!("no tenant {tenant}")));
-    }
+    super::require_tenant(pool, tenant).await?;
     Ok(access_keys::list(pool, tenant).await?)
 }
 

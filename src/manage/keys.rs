@@ -122,9 +122,7 @@ pub(crate) async fn create_tenant_key(
 }
 
 pub(crate) async fn list_tenant_keys(pool: &sqlx::PgPool, tenant: &TenantId) -> Result<Vec<KeyInfo>, ManageError> {
-    if tenants::find(pool, tenant).await?.is_none() {
-        return Err(ManageError::NotFound(format!("no tenant {tenant}")));
-    }
+    super::require_tenant(pool, tenant).await?;
     Ok(api_keys::list_tenant_keys(pool, tenant).await?)
 }
 

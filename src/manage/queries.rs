@@ -4,20 +4,13 @@
 
 use serde_json::json;
 
-use super::{Actor, ManageError, record_change};
-use crate::db::{DbError, queries, tenants};
+use super::{Actor, ManageError, record_change, require_tenant};
+use crate::db::{DbError, queries};
 use crate::domain::TenantId;
 use crate::gateway::queries::QueryEntry;
 
 /// Entries shown.
 const LIST_LIMIT: i64 = 500;
-
-async fn require_tenant(pool: &sqlx::PgPool, tenant: &TenantId) -> Result<(), ManageError> {
-    match tenants::find(pool, tenant).await? {
-        Some(_) => Ok(()),
-        None => Err(ManageError::NotFound(format!("no tenant {tenant}"))),
-    }
-}
 
 /// The tenant's most recent queries, newest first, placeholders included.
 pub(crate) async fn list(pool: &sqlx::PgPool, tenant: &TenantId) -> Result<Vec<QueryEntry>, ManageError> {

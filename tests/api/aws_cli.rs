@@ -6,6 +6,16 @@ use serde_json::{Value, json};
 
 use crate::read_surface::world;
 
+/// `field` of each item of the list `list` in `reply`.
+fn each<'a>(reply: &'a Value, list: &str, field: &str) -> Vec<&'a str> {
+    reply[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[field].as_str().unwrap())
+        .collect()
+}
+
 fn parsed(ok: bool, stdout: &str, stderr: &str) -> Value {
     assert!(ok, "aws failed: {stderr}");
     serde_json::from_str(stdout).unwrap()
@@ -34,12 +44,7 @@ async fn the_aws_cli_reads_the_tenants_logs_and_nothing_else() {
         )
         .await;
     let events = parsed(ok, &out, &err);
-    let messages: Vec<&str> = events["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["message"].as_str().unwrap())
-        .collect();
+    let messages = each(&events, "events", "message");
     assert_eq!(messages, ["acme a1", "acme a2", "acme a3"]);
     assert!(events["nextForwardToken"].is_string());
 
@@ -77,12 +82,7 @@ async fn the_aws_cli_reads_the_tenants_logs_and_nothing_else() {
         )
         .await;
     let groups = parsed(ok, &out, &err);
-    let names: Vec<&str> = groups["logGroups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["logGroupName"].as_str().unwrap())
-        .collect();
+    let names = each(&groups, "logGroups", "logGroupName");
     assert_eq!(names, [w.g("acme/app"), w.g("acme/db"), w.g("shared")]);
 
     // describe-log-streams in the shared group: only the tenant's streams.
@@ -94,12 +94,7 @@ async fn the_aws_cli_reads_the_tenants_logs_and_nothing_else() {
         )
         .await;
     let streams = parsed(ok, &out, &err);
-    let names: Vec<&str> = streams["logStreams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["logStreamName"].as_str().unwrap())
-        .collect();
+    let names = each(&streams, "logStreams", "logStreamName");
     assert_eq!(names, ["acme/1", "acme/2"]);
 
     // Another tenant's stream: AccessDeniedException, as AWS would say it.

@@ -10,9 +10,10 @@ use super::members::{Members, required};
 use crate::domain::{LogStreamName, ResourceScope};
 use crate::error::ApiError;
 use crate::gateway::events::GetLogEvents;
+use crate::gateway::filter::select_streams;
 use crate::gateway::filter::{FilterLogEvents, Selection};
 use crate::gateway::{MAX_EPOCH_MS, MAX_TOKEN_LEN};
-use crate::upstream::{FilteredLogEvent, GetLogEventsResponse, OutputLogEvent, StreamSelection};
+use crate::upstream::{FilteredLogEvent, GetLogEventsResponse, OutputLogEvent};
 
 /// CloudWatch's bound on filter patterns.
 const MAX_PATTERN_LEN: usize = 1024;
@@ -71,25 +72,8 @@ pub(crate) fn parse_filter(body: &[u8], scope: &ResourceScope) -> Result<FilterL
     let group = log_group(&mut m, scope)?;
     let names = m.strings("logStreamNames", 1, 100)?;
     let prefix = m.string("logStreamNamePrefix", 1, 512)?;
-    let streams = match (names, prefix) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::invalid_body(
-                "logStreamNamePrefix",
-                "cannot be combined with logStreamNames",
-            ));
-        }
-        (Some(names), None) => StreamSelection::Named(
-            names
-                .iter()
-                .map(|n| LogStreamName::parse(n))
-                .collect::<Result<_, _>>()
-                .map_err(|e| ApiError::invalid_body("logStreamNames", e.to_string()))?,
-        ),
-        (None, Some(prefix)) => StreamSelection::Prefix(
-            LogStreamName::parse(&prefix).map_err(|e| ApiError::invalid_body("logStreamNamePrefix", e.to_string()))?,
-        ),
-        (None, None) => StreamSelection::All,
-    };
+    let streams = select_streams(names.as_deref(), prefix.as_deref())
+        .map_err(|(member, why)| ApiError::invalid_body(member, why))?;
     let (start_time, end_time) = time_range(&mut m)?;
     // Results always run oldest first, and CloudWatch has interleaved streams
     // since 2019 whatever `interleaved` says.

@@ -4,14 +4,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use super::{group, ndjson, time_range, wants_ndjson};
-use crate::domain::LogStreamName;
 use crate::error::ApiError;
+use crate::gateway::filter::select_streams;
 use crate::gateway::filter::{FilterLogEvents, Selection};
 use crate::gateway::{Call, MAX_TOKEN_LEN};
 use crate::routes::problem::{ClientProblems, DataProblems};
 use crate::routes::query::StrictQuery;
 use crate::state::AppState;
-use crate::upstream::{FilteredLogEvent, StreamSelection};
+use crate::upstream::FilteredLogEvent;
 
 /// CloudWatch's limit on filter patterns.
 const MAX_PATTERN_LEN: usize = 1024;
@@ -80,25 +80,7 @@ pub(crate) fn selection(req: &HttpRequest, query: &StrictQuery) -> Result<Select
     let group = group(req)?;
     let names = query.list("logStreamNames", 100)?;
     let prefix = query.get("logStreamNamePrefix");
-    let streams = match (names, prefix) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::invalid_param(
-                "logStreamNamePrefix",
-                "cannot be combined with logStreamNames",
-            ));
-        }
-        (Some(names), None) => StreamSelection::Named(
-            names
-                .iter()
-                .map(|n| LogStreamName::parse(n))
-                .collect::<Result<_, _>>()
-                .map_err(|e| ApiError::invalid_param("logStreamNames", e.to_string()))?,
-        ),
-        (None, Some(prefix)) => StreamSelection::Prefix(
-            LogStreamName::parse(prefix).map_err(|e| ApiError::invalid_param("logStreamNamePrefix", e.to_string()))?,
-        ),
-        (None, None) => StreamSelection::All,
-    };
+    let streams = select_streams(names.as_deref(), prefix).map_err(|(name, why)| ApiError::invalid_param(name, why))?;
     let filter_pattern = query.text("filterPattern", MAX_PATTERN_LEN)?.map(str::to_owned);
     Ok(Selection {
         group,
