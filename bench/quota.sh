@@ -123,7 +123,7 @@ sleep 1 # the warm-up call leaves the stub's one-second window
 # --- load --------------------------------------------------------------------------
 say "E1 for ${E1_SECS}s, then E2 for ${E2_SECS}s alone and ${E2_SECS}s with the noisy tenant"
 {
-    echo "## Quota run of $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' (with uncommitted changes)')"
+    echo "## Quota run of $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src examples bench || echo ' (with uncommitted changes)')"
     echo
     echo "Command: \`bench/quota.sh $E1_SECS $E2_SECS\`. $(nproc) cores shared by the stub, logward, Postgres and"
     echo "the load generator (load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)). Stub: quotas"

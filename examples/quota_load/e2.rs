@@ -66,11 +66,10 @@ async fn send(
             drop(permit);
         });
     }
+    // Every permit back: every request has been answered or timed out.
     let _all = inflight.acquire_many(args.max_inflight as u32).await?;
-    let tally = Arc::try_unwrap(tally).map_err(|_| anyhow::anyhow!("a request task outlived its permit"))?;
-    tally
-        .into_inner()
-        .map_err(|_| anyhow::anyhow!("a request task panicked"))
+    let mut tally = tally.lock().map_err(|_| anyhow::anyhow!("a request task panicked"))?;
+    Ok(std::mem::replace(&mut *tally, Tally::new()))
 }
 
 fn row(out: &mut String, name: &str, t: &Tally) -> std::fmt::Result {
@@ -171,7 +170,7 @@ pub(crate) async fn run(
     )?;
     writeln!(
         out,
-        "| quiet p99 within 100 ms of alone | {} vs {} ms | {} |",
+        "| quiet p99 within 100 ms of alone (every request, failures at the time they came) | {} vs {} ms | {} |",
         ms(Some(p99_with)),
         ms(Some(p99_alone)),
         met(p99_with <= p99_alone + Duration::from_millis(100))
