@@ -20,7 +20,9 @@
 # QUOTA_SHARE (LOGWARD_UPSTREAM_QUOTA_SHARE, default 0.75), STUB_LATENCY_MS
 # (50), TENANT_RATE (each tenant's own request rate limit, default 100000 so
 # that the account budget, not the per-tenant bucket, is what E1 and E2
-# measure), BUILD=debug (checks the script quickly; no figures from it).
+# measure), SCENARIO (e1, e2 or all), QUOTA_LOAD_ARGS (more flags for
+# examples/quota_load, e.g. "--users 100 --zipf 1.2"; see its --help),
+# BUILD=debug (checks the script quickly; no figures from it).
 # LOGWARD_UPSTREAM_QUOTAS and _SHARE are passed only to a logward that knows
 # them. Needs Postgres on 127.0.0.1:5432 (as for the tests) and
 # python3. Sends traffic only to 127.0.0.1. Not part of CI.
@@ -59,9 +61,11 @@ else
 fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() {
+wait_http() { # URL [LOG]
     for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done
-    say "nothing answers at $1"; exit 1
+    say "nothing answers at $1"
+    [[ -n "${2:-}" ]] && tail -5 "$2" >&2
+    exit 1
 }
 
 TENANTS=(tenant-01 tenant-02 tenant-03 tenant-04 tenant-05 tenant-06 tenant-07 tenant-08 tenant-09 tenant-10 quiet noisy)
@@ -72,7 +76,7 @@ STUB_PORT="$(free_port)"
 "$BIN/examples/quota_stub" --listen "127.0.0.1:$STUB_PORT" --quotas "$STUB_QUOTAS" \
     --latency-ms "$STUB_LATENCY_MS" --groups "${GROUP_LIST%,}" >"$WORK/stub.log" 2>&1 &
 PIDS+=("$!")
-wait_http "http://127.0.0.1:$STUB_PORT/__stats"
+wait_http "http://127.0.0.1:$STUB_PORT/__stats" "$WORK/stub.log"
 
 # --- the database, seeded through the CLI ---------------------------------------
 "${PSQL[@]}" -c "drop database if exists $DB with (force)" -c "create database $DB"
@@ -99,11 +103,13 @@ GLE_QUOTA="$(tr ',' '\n' <<<"$STUB_QUOTAS" | awk -F= '$1 == "GetLogEvents" {prin
 BUDGET="$(python3 -c "print(round(${GLE_QUOTA:-25} * $QUOTA_SHARE, 4))")"
 LW_PORT="$(free_port)"
 export HS_SECRET="$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
+METRICS_TOKEN="$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
 env -i PATH="$PATH" \
     LOGWARD_DATABASE_URL="$LOGWARD_DATABASE_URL" \
     LOGWARD_LISTEN="127.0.0.1:$LW_PORT" \
     LOGWARD_ADMIN_TOKEN="$(python3 -c 'import secrets; print(secrets.token_hex(24))')" \
     LOGWARD_JWT_HS256_SECRET="$HS_SECRET" \
+    LOGWARD_METRICS_TOKEN="$METRICS_TOKEN" \
     LOGWARD_AWS_ACCOUNT_ID=123456789012 \
     LOGWARD_RATE_LIMIT_PER_SEC="$TENANT_RATE" LOGWARD_RATE_LIMIT_BURST="$TENANT_RATE" \
     LOGWARD_LOG_FORMAT=json LOGWARD_LOG=info \
@@ -113,7 +119,7 @@ env -i PATH="$PATH" \
     "$BIN/logward" serve >/dev/null 2>"$WORK/logward.log" &
 PIDS+=("$!")
 LW="http://127.0.0.1:$LW_PORT"
-wait_http "$LW/healthz"
+wait_http "$LW/healthz" "$WORK/logward.log"
 check="$(python3 scripts/mint_jwt.py --secret-env HS_SECRET --tenant tenant-01 --sub check --ttl 600)"
 code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $check" \
     "$LW/v1/log-groups/%2Ftenant-01%2Fapp/log-streams/web-01/events?limit=1")"
@@ -131,5 +137,15 @@ say "E1 for ${E1_SECS}s, then E2 for ${E2_SECS}s alone and ${E2_SECS}s with the 
     echo "Each tenant's own rate limit: $TENANT_RATE/s (out of the way)."
     echo
     "$BIN/examples/quota_load" --url "$LW" --stub "http://127.0.0.1:$STUB_PORT" --secret-env HS_SECRET \
-        --e1-secs "$E1_SECS" --e2-secs "$E2_SECS" --budget "$BUDGET"
+        --e1-secs "$E1_SECS" --e2-secs "$E2_SECS" --budget "$BUDGET" --scenario "${SCENARIO:-all}" \
+        ${QUOTA_LOAD_ARGS:-}
+    # What logward itself counted over the whole run (E1 and E2 together).
+    echo "<details><summary>logward's upstream, cache, budget and queue metrics at the end of the run</summary>"
+    echo
+    echo '```'
+    curl -sf -H "Authorization: Bearer $METRICS_TOKEN" "$LW/metrics" |
+        grep -E '^logward_[a-z_]*(upstream|cache|budget|quota|throttl|queue|reject|coalesc)' |
+        grep -v '_bucket{' || echo "(none)"
+    echo '```'
+    echo "</details>"
 } | tee "$REPO/bench/last-quota-run.md"
