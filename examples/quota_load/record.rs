@@ -134,3 +134,31 @@ pub(crate) fn percent(x: f64) -> String {
 pub(crate) fn met(ok: bool) -> &'static str {
     if ok { "met" } else { "**not met**" }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_are_within_one_percent_above_the_true_value() {
+        let mut h = Histogram::new();
+        for ms in 1..=1000 {
+            h.record(Duration::from_millis(ms));
+        }
+        let p99 = h.quantile(0.99).unwrap().as_secs_f64() * 1000.0;
+        assert!((990.0..=990.0 * 1.01).contains(&p99), "{p99}");
+        assert_eq!(h.quantile(1.0), Some(Duration::from_millis(1000)));
+        assert!(Histogram::new().quantile(0.5).is_none());
+    }
+
+    #[test]
+    fn only_2xx_succeeds_and_every_request_counts() {
+        let mut t = Tally::new();
+        t.record(Outcome::Status(200), Duration::from_millis(5), false);
+        t.record(Outcome::Status(429), Duration::from_millis(1), true);
+        t.record(Outcome::TransportError, Duration::from_secs(15), false);
+        assert_eq!((t.sent(), t.ok(), t.count(429), t.retry_after), (3, 1, 1, 1));
+        assert!((t.success_rate() - 1.0 / 3.0).abs() < 1e-9);
+        assert_eq!(t.statuses_text(), "200: 1, 429: 1, no answer: 1");
+    }
+}

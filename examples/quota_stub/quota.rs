@@ -134,3 +134,36 @@ pub(crate) fn parse_quotas(text: &str) -> Result<Vec<(String, usize)>, String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quota_admits_n_calls_per_sliding_second_and_counts_the_rest() {
+        let mut q = Quotas::new(&parse_quotas("GetLogEvents=3").unwrap());
+        let t0 = Instant::now();
+        let at = |ms| t0 + Duration::from_millis(ms);
+        let verdicts: Vec<bool> = [0, 100, 200, 300, 999, 1000, 1150]
+            .into_iter()
+            .map(|ms| matches!(q.admit("GetLogEvents", at(ms)), Verdict::Accepted))
+            .collect();
+        // 0, 100, 200 fill the window; 300 and 999 are over; at 1000 the call of
+        // 0 has left it, at 1150 the one of 100 has.
+        assert_eq!(verdicts, [true, true, true, false, false, true, true]);
+        let stats = &q.snapshot().operations["GetLogEvents"];
+        assert_eq!((stats.calls, stats.throttled, stats.max_accepted_in_1s), (7, 2, 3));
+        assert_eq!(stats.max_calls_in_1s, 5);
+        assert!(matches!(q.admit("DescribeLogGroups", at(1200)), Verdict::Accepted));
+    }
+
+    #[test]
+    fn quotas_parse_and_reject_what_is_not_a_rate() {
+        assert_eq!(
+            parse_quotas("GetLogEvents=25, FilterLogEvents=10").unwrap(),
+            [("GetLogEvents".to_owned(), 25), ("FilterLogEvents".to_owned(), 10)]
+        );
+        assert!(parse_quotas("GetLogEvents").is_err());
+        assert!(parse_quotas("GetLogEvents=fast").is_err());
+    }
+}
