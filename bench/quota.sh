@@ -21,7 +21,8 @@
 # (50), TENANT_RATE (each tenant's own request rate limit, default 100000 so
 # that the account budget, not the per-tenant bucket, is what E1 and E2
 # measure), SCENARIO (e1, e2 or all), QUOTA_LOAD_ARGS (more flags for
-# examples/quota_load, e.g. "--users 100 --zipf 1.2"; see its --help),
+# examples/quota_load, e.g. "--users 100 --zipf 1.2"; see its --help; the
+# script seeds tenant-01..10, quiet and noisy, so --tenants stays at most 10),
 # BUILD=debug (checks the script quickly; no figures from it).
 # LOGWARD_UPSTREAM_QUOTAS and _SHARE are passed only to a logward that knows
 # them. Needs Postgres on 127.0.0.1:5432 (as for the tests) and
