@@ -14,14 +14,15 @@
 # shell options and reports failure through its return status.
 
 logward_ensure_venv() {
-    local repo venv requirement marker python
+    local repo venv moto_requirement requirement marker python
     repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
     venv="$repo/.venv"
     # Bump this (and the copy in docker/moto.Dockerfile) to move moto forward;
     # the marker records it, so a change here triggers a reinstall.
     # moto plays CloudWatch Logs; boto3 (moto's dependency) and the AWS CLI
     # are the real clients the AWS-door tests drive.
-    requirement='moto[server]>=5.2.2 awscli>=1.36'
+    moto_requirement='moto[server]>=5.2.2'
+    requirement="$moto_requirement awscli>=1.36"
     marker="$venv/.moto-ok"
     python="${PYTHON:-python3}"
 

@@ -186,6 +186,15 @@ mod tests {
     }
 
     #[test]
+    fn the_lambda_refresh_must_come_before_requests_fail_closed() {
+        let stale = [("LOGWARD_CACHE_RELOAD_SECS", "1"), ("LOGWARD_MAX_STALENESS_SECS", "3")];
+        let ok = [DB, stale[0], stale[1], ("LOGWARD_LAMBDA_REFRESH_MS", "2999")];
+        assert!(Settings::from_source(&Source::from_pairs(ok)).is_ok());
+        let e = err(&[DB, stale[0], stale[1], ("LOGWARD_LAMBDA_REFRESH_MS", "3000")]);
+        assert!(e.starts_with("LOGWARD_LAMBDA_REFRESH_MS:"), "{e}");
+    }
+
+    #[test]
     fn upstream_concurrency_defaults_to_32_within_the_in_flight_cap() {
         let s = Settings::from_source(&Source::from_pairs([DB])).unwrap();
         assert_eq!((s.upstream.concurrency, s.upstream.max_inflight), (32, 256));

@@ -125,7 +125,7 @@ def compose_consistent() -> None:
     expect(_duration_secs(gateway.get("stop_grace_period", "10s")) > grace, "stop_grace_period within the shutdown grace")
     expect(gateway.get("read_only") is True and gateway.get("cap_drop") == ["ALL"], "the gateway container is not locked down")
     # docker/moto.Dockerfile and scripts/venv.sh must install the same moto.
-    venv_req = re.search(r"requirement='([^']+)'", (REPO / "scripts" / "venv.sh").read_text())
+    venv_req = re.search(r"moto_requirement='([^']+)'", (REPO / "scripts" / "venv.sh").read_text())
     expect(venv_req and f"'{venv_req.group(1)}'" in (REPO / "docker" / "moto.Dockerfile").read_text(), "moto versions differ")
 
 

@@ -77,6 +77,11 @@ pub(crate) struct Directory {
     confirmed_at: std::sync::Mutex<Option<std::time::Instant>>,
     reloads_ok: std::sync::atomic::AtomicU64,
     reloads_failed: std::sync::atomic::AtomicU64,
+    /// Bumped whenever any tenant's access rules (status, policy) change;
+    /// what the answer cache kept before is not served after.
+    rules_epoch: Arc<std::sync::atomic::AtomicU64>,
+    /// A digest of every tenant's status and policy at the last full reload.
+    rules_digest: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -111,10 +116,15 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 
 impl Directory {
     /// An empty directory; `secrets` opens access keys' sealed secrets
-    /// (without it, no access key is loaded and SigV4 is refused).
-    pub(crate) fn new(secrets: Option<Arc<crate::auth::secrets::SecretsKeys>>) -> Self {
+    /// (without it, no access key is loaded and SigV4 is refused);
+    /// `rules_epoch` is bumped on every change of access rules.
+    pub(crate) fn new(
+        secrets: Option<Arc<crate::auth::secrets::SecretsKeys>>,
+        rules_epoch: Arc<std::sync::atomic::AtomicU64>,
+    ) -> Self {
         Self {
             secrets,
+            rules_epoch,
             ..Self::default()
         }
     }
@@ -181,9 +191,17 @@ impl Directory {
         read(&self.keys).of(kind).get(id).cloned()
     }
 
+    fn rules_changed(&self) {
+        self.rules_epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
     pub(crate) async fn reload_all(&self, pool: &PgPool) -> Result<(), DbError> {
         let _serial = self.reloading.lock().await;
         let rows = db::tenants::snapshot(pool, None).await?;
+        let digest = rules_digest(&rows);
+        if self.rules_digest.swap(digest, std::sync::atomic::Ordering::AcqRel) != digest {
+            self.rules_changed();
+        }
         let tenant_keys = db::api_keys::usable_tenant_keys(pool, None).await?;
         let admin_keys = db::api_keys::usable_admin_keys(pool, None).await?;
         let access_keys = self.load_access_keys(pool, None).await?;
@@ -237,6 +255,7 @@ impl Directory {
             .into_iter()
             .find_map(entry_from_row);
         let gone = entry.is_none();
+        self.rules_changed();
         {
             let mut tenants = write(&self.tenants);
             match entry {
@@ -253,6 +272,19 @@ impl Directory {
         }
         Ok(())
     }
+}
+
+/// Every tenant's id, status and policy, digested: a full reload that finds
+/// the same rules leaves the answer cache alone.
+fn rules_digest(rows: &[db::tenants::TenantSnapshot]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for row in rows {
+        row.id.hash(&mut hasher);
+        row.status.hash(&mut hasher);
+        row.policy.as_ref().map(|p| p.to_string()).hash(&mut hasher);
+    }
+    hasher.finish()
 }
 
 fn entry_from_row(row: db::tenants::TenantSnapshot) -> Option<TenantEntry> {

@@ -144,7 +144,7 @@ pub(crate) fn verify(
         return Err(bad("X-Amz-Date is more than 15 minutes in the future"));
     }
     check_headers(req, &auth, rules)?;
-    check_payload(req)?;
+    let body_hash = check_payload(req)?;
     let key = lookup(auth.access_key_id).ok_or(AuthError::UnknownAccessKey)?;
     let received = req.single("host")?.ok_or_else(|| bad("the Host header is required"))?;
     for host in host_candidates(received, &rules.public_hosts) {
@@ -152,6 +152,7 @@ pub(crate) fn verify(
             secret: &key.secret,
             time: signed_at.into(),
             host,
+            body_hash: &body_hash,
         };
         if signature::matches(req, &auth, &signing)? {
             return Ok(key);
@@ -213,7 +214,10 @@ fn check_headers(req: &SignedRequest<'_>, auth: &Authorization<'_>, rules: &Rule
             return Err(AuthError::InvalidSignature(format!("the {name} header must be signed")));
         }
     }
-    if let Some((name, _)) = req.headers.iter().find(|(name, _)| is_x_amz(name) && !auth.signs(name)) {
+    // CloudFront (and edge-optimised API Gateway) add X-Amz-Cf-Id on the
+    // way in; no client can sign it, and logward reads nothing from it.
+    let unsigned = |name: &str| is_x_amz(name) && !name.eq_ignore_ascii_case("x-amz-cf-id") && !auth.signs(name);
+    if let Some((name, _)) = req.headers.iter().find(|(name, _)| unsigned(name)) {
         return Err(AuthError::InvalidSignature(format!(
             "every x-amz-* header must be signed; {} is not",
             name.to_ascii_lowercase()
@@ -232,7 +236,9 @@ fn check_headers(req: &SignedRequest<'_>, auth: &Authorization<'_>, rules: &Rule
     Ok(())
 }
 
-fn check_payload(req: &SignedRequest<'_>) -> Result<(), AuthError> {
+/// Checks the payload rules and returns the body's SHA-256, hex-encoded
+/// (computed once, whatever the number of hosts tried).
+fn check_payload(req: &SignedRequest<'_>) -> Result<String, AuthError> {
     if req.body.len() > MAX_BODY {
         return Err(bad("the body is too large to verify"));
     }
@@ -244,11 +250,11 @@ fn check_payload(req: &SignedRequest<'_>) -> Result<(), AuthError> {
     if streaming {
         return Err(bad("streaming payloads are not accepted"));
     }
+    let actual = Sha256::digest(req.body);
     if let Some(claimed) = req.single("x-amz-content-sha256")? {
         if claimed == "UNSIGNED-PAYLOAD" || claimed.starts_with("STREAMING-") {
             return Err(bad("unsigned and streaming payloads are not accepted"));
         }
-        let actual = Sha256::digest(req.body);
         let matches = claimed.len() == 64
             && claimed.as_bytes().chunks(2).zip(actual.iter()).all(|(hex, byte)| {
                 std::str::from_utf8(hex)
@@ -260,7 +266,7 @@ fn check_payload(req: &SignedRequest<'_>) -> Result<(), AuthError> {
             return Err(bad("x-amz-content-sha256 does not match the body"));
         }
     }
-    Ok(())
+    Ok(actual.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// The `Host` values to try: the received one, unless public host names are

@@ -56,7 +56,7 @@ impl Settings {
             upstream,
             audit,
             cache_reload_interval,
-            lambda_refresh: Duration::from_millis(src.ranged(var::LAMBDA_REFRESH_MS, 1_000, 0, 60_000)?),
+            lambda_refresh: lambda_refresh(src, max_staleness)?,
             shutdown_grace: Duration::from_secs(src.ranged(var::SHUTDOWN_GRACE_SECS, 30, 0, 3_600)?),
             log: LogSettings {
                 format: log_format,
@@ -195,6 +195,20 @@ fn audit(src: &Source) -> Result<AuditSettings, ConfigError> {
 
 /// The tenant directory's full-reload interval and the staleness bound past
 /// which requests fail closed.
+/// How old the directory may be before a Lambda invocation re-reads it:
+/// shorter than the age at which requests fail closed, or every request
+/// between the two would get 503.
+fn lambda_refresh(src: &Source, max_staleness: Duration) -> Result<Duration, ConfigError> {
+    let refresh = Duration::from_millis(src.ranged(var::LAMBDA_REFRESH_MS, 1_000, 0, 60_000)?);
+    if refresh >= max_staleness {
+        return Err(invalid(
+            var::LAMBDA_REFRESH_MS,
+            format!("must be shorter than {} ({max_staleness:?})", var::MAX_STALENESS_SECS),
+        ));
+    }
+    Ok(refresh)
+}
+
 fn directory(src: &Source) -> Result<(Duration, Duration), ConfigError> {
     let cache_reload_interval = Duration::from_secs(src.ranged(var::CACHE_RELOAD_SECS, 30, 1, 3_600)?);
     let max_staleness = Duration::from_secs(src.ranged(var::MAX_STALENESS_SECS, 60, 2, 86_400)?);

@@ -4,20 +4,22 @@ use sqlx::PgExecutor;
 
 use super::DbError;
 
-/// Records that instance `id` is alive now.
-pub(crate) async fn beat(db: impl PgExecutor<'_>, id: &str) -> Result<(), DbError> {
+/// Records that instance `id`, serving `scope`, is alive now.
+pub(crate) async fn beat(db: impl PgExecutor<'_>, id: &str, scope: &str) -> Result<(), DbError> {
     sqlx::query!(
-        "insert into instances (id, seen_at) values ($1, now())
-         on conflict (id) do update set seen_at = now()",
-        id
+        "insert into instances (id, scope, seen_at) values ($1, $2, now())
+         on conflict (id) do update set seen_at = now(), scope = $2",
+        id,
+        scope
     )
     .execute(db)
     .await?;
     Ok(())
 }
 
-/// Instances seen within `live_secs`; forgets those silent for ten times as long.
-pub(crate) async fn live(db: impl PgExecutor<'_> + Copy, live_secs: f64) -> Result<i64, DbError> {
+/// Instances serving `scope` seen within `live_secs`; forgets any instance
+/// silent for ten times as long.
+pub(crate) async fn live(db: impl PgExecutor<'_> + Copy, scope: &str, live_secs: f64) -> Result<i64, DbError> {
     sqlx::query!(
         "delete from instances where seen_at < now() - make_interval(secs => $1)",
         live_secs * 10.0
@@ -25,7 +27,8 @@ pub(crate) async fn live(db: impl PgExecutor<'_> + Copy, live_secs: f64) -> Resu
     .execute(db)
     .await?;
     let n = sqlx::query_scalar!(
-        r#"select count(*) as "n!" from instances where seen_at > now() - make_interval(secs => $1)"#,
+        r#"select count(*) as "n!" from instances where scope = $1 and seen_at > now() - make_interval(secs => $2)"#,
+        scope,
         live_secs
     )
     .fetch_one(db)

@@ -147,6 +147,12 @@ pub(crate) fn per_item(principal: &Principal, action: Action, resource: String) 
     key_scope(principal, action, &resource).unwrap_or_else(|| Verdict::allowed(resource))
 }
 
+/// Only the credential's scope: for what the policy does not govern (a
+/// tenant's own list of queries, each entry of which is authorized itself).
+pub(crate) fn credential_scope(principal: &Principal, action: Action, resource: String) -> Verdict {
+    key_scope(principal, action, &resource).unwrap_or_else(|| Verdict::allowed(resource))
+}
+
 /// A refusal that is not about a resource ARN (no `action` granted anywhere).
 pub(crate) fn refuse(principal: &Principal, action: Action, resource: String, message: String) -> Verdict {
     key_scope(principal, action, &resource)

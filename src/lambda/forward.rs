@@ -38,6 +38,16 @@ pub(super) async fn send(
 ) -> Result<Response<Body>, lambda_http::Error> {
     let (parts, body) = request.into_parts();
     let path = path(&parts);
+    // Only an origin-form path may follow the loopback address: anything
+    // else (`@host/…`) would name another host.
+    if !path.starts_with('/') {
+        return Ok(Response::builder()
+            .status(400)
+            .header("content-type", "application/problem+json")
+            .body(Body::from(
+                r#"{"type":"urn:logward:problem:invalid_parameter","title":"Invalid parameter","status":400,"detail":"the request path must start with /","code":"invalid_parameter"}"#,
+            ))?);
+    }
     let url = match parts.uri.query() {
         Some(query) => format!("{base}{path}?{query}"),
         None => format!("{base}{path}"),

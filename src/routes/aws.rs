@@ -84,10 +84,19 @@ pub(crate) async fn operate(req: HttpRequest, payload: web::Payload, state: web:
 /// The request's headers as SigV4 reads them; a value that is not UTF-8
 /// cannot have been signed by an AWS SDK.
 fn header_pairs(req: &HttpRequest) -> Result<Vec<(&str, &str)>, AuthError> {
-    req.headers()
+    let mut pairs = req
+        .headers()
         .iter()
         .map(|(name, value)| Ok((name.as_str(), value.to_str().map_err(|_| AuthError::Malformed)?)))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    // HTTP/2 carries the host as the request's authority, not a header; the
+    // client signed it as `host`.
+    if !pairs.iter().any(|(name, _)| name.eq_ignore_ascii_case("host"))
+        && let Some(authority) = req.uri().authority()
+    {
+        pairs.push(("host", authority.as_str()));
+    }
+    Ok(pairs)
 }
 
 /// The credential a request on this door presents: a SigV4 signature over
@@ -115,7 +124,12 @@ async fn answer(
     request_id: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_body(req, payload).await?;
-    let target = Target::parse(req.headers().get("x-amz-target").map(|v| v.as_bytes()));
+    // Repeated, it would be read one way here and signed another: none.
+    let mut targets = req.headers().get_all("x-amz-target");
+    let target = match (targets.next(), targets.next()) {
+        (Some(one), None) => Target::parse(Some(one.as_bytes())),
+        _ => Target::parse(None),
+    };
     let asked = target.audit_action();
     let headers = header_pairs(req);
     let call = gateway

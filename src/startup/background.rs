@@ -38,6 +38,7 @@ pub(super) fn start(built: &Built, settings: &Settings) -> Background {
         built.budget.clone(),
         built.pool.clone(),
         instance.clone(),
+        built.state.gateway.scope.prefix().to_owned(),
     ));
     Background {
         instance,

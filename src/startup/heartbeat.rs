@@ -14,13 +14,15 @@ const LIVE: Duration = Duration::from_secs(15);
 
 /// This instance's heartbeat loop. While the database cannot be reached the
 /// last count stands (an instance that cannot beat keeps its old share).
-pub(crate) async fn keep_beating(budget: Arc<Budget>, pool: sqlx::PgPool, id: String) {
+/// `scope` is the ARN prefix served (region and account): only instances
+/// serving the same one share a quota.
+pub(crate) async fn keep_beating(budget: Arc<Budget>, pool: sqlx::PgPool, id: String, scope: String) {
     let mut ticker = tokio::time::interval(EVERY);
     loop {
         ticker.tick().await;
         let counted = async {
-            crate::db::instances::beat(&pool, &id).await?;
-            crate::db::instances::live(&pool, LIVE.as_secs_f64()).await
+            crate::db::instances::beat(&pool, &id, &scope).await?;
+            crate::db::instances::live(&pool, &scope, LIVE.as_secs_f64()).await
         };
         match counted.await {
             Ok(n) => budget.set_instances(u32::try_from(n).unwrap_or(u32::MAX)),

@@ -106,16 +106,16 @@ impl Built {
             (None, None) => anyhow::bail!("AWS_REGION: required (the region of the CloudWatch Logs you serve)"),
         };
         let metrics = Arc::new(Metrics::new());
-        // Gateway → cache and single flight → guard → CloudWatch: a kept
-        // answer or a joined call costs no quota and no slot.
         let upstream: SharedUpstream = Arc::new(GuardedUpstream::new(upstream, &settings.upstream, metrics.clone()));
         // gateway → cache (a kept or joined answer costs nothing) → budget
         // (fair turns of the account's quota) → guard → CloudWatch.
         let budget = Budget::new(&region, &settings.quota, metrics.clone());
         let upstream: SharedUpstream = Arc::new(BudgetedUpstream::new(upstream, budget.clone()));
+        let rules_epoch = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let upstream: SharedUpstream = Arc::new(CachedUpstream::new(
             upstream,
             settings.upstream.cache_max_bytes,
+            rules_epoch.clone(),
             metrics.clone(),
         ));
         tracing::info!(resource_scope = %scope, "CloudWatch Logs upstream ready");
@@ -149,7 +149,7 @@ impl Built {
         if secrets.is_none() {
             tracing::info!("LOGWARD_SECRETS_KEY is unset: access keys (SigV4) can be neither created nor used");
         }
-        let directory = Arc::new(Directory::new(secrets));
+        let directory = Arc::new(Directory::new(secrets, rules_epoch));
         directory
             .reload_all(&pool)
             .await

@@ -24,7 +24,7 @@ mod tests;
 mod ttl;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
@@ -45,6 +45,8 @@ pub(crate) struct CachedUpstream {
     cache: Cache<Key, Arc<Stored>>,
     /// Whether answers are kept at all (`LOGWARD_CACHE_MAX_BYTES` > 0).
     keep: bool,
+    /// Bumped on every change of any tenant's access rules.
+    rules_epoch: Arc<AtomicU64>,
     metrics: Arc<Metrics>,
 }
 
@@ -54,11 +56,16 @@ struct Stored {
     ttl: Duration,
     fresh_until: Instant,
     weight: u32,
+    /// The access rules' epoch when it was fetched.
+    epoch: u64,
 }
 
 impl Stored {
-    fn is_fresh(&self, now: Instant) -> bool {
-        !self.ttl.is_zero() && now < self.fresh_until
+    /// Kept answers last their class's time, and never past a change of any
+    /// tenant's access rules: a group deleted and re-created for another
+    /// tenant (whose policy must change to reach it) is asked about afresh.
+    fn is_fresh(&self, now: Instant, epoch: u64) -> bool {
+        !self.ttl.is_zero() && now < self.fresh_until && self.epoch == epoch
     }
 
     fn read<T: Cacheable>(&self) -> UpstreamResult<T> {
@@ -90,7 +97,14 @@ impl Expiry<Key, Arc<Stored>> for ByClass {
 }
 
 impl CachedUpstream {
-    pub(crate) fn new(inner: SharedUpstream, max_bytes: u64, metrics: Arc<Metrics>) -> Self {
+    /// `rules_epoch` changes whenever any tenant's access rules change
+    /// (`auth::Directory::rules_epoch`); what was kept before is not used after.
+    pub(crate) fn new(
+        inner: SharedUpstream,
+        max_bytes: u64,
+        rules_epoch: Arc<AtomicU64>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         let cache = Cache::builder()
             .max_capacity(max_bytes)
             .weigher(|_: &Key, value: &Arc<Stored>| value.weight)
@@ -100,46 +114,61 @@ impl CachedUpstream {
             inner,
             cache,
             keep: max_bytes > 0,
+            rules_epoch,
             metrics,
         }
+    }
+
+    fn epoch(&self) -> u64 {
+        self.rules_epoch.load(Ordering::Acquire)
     }
 
     /// The answer to `key`: kept, joined, or from `call` (made at most once).
     async fn lookup<'a, T, F>(&'a self, key: Key, call: F) -> UpstreamResult<T>
     where
         T: Cacheable,
-        F: FnOnce() -> BoxFuture<'a, UpstreamResult<T>> + Send,
+        F: Fn() -> BoxFuture<'a, UpstreamResult<T>> + Send + Sync,
     {
         let operation = key.operation();
         self.requested(operation);
         if let Some(stored) = self.cache.get(&key).await
-            && stored.is_fresh(Instant::now())
+            && stored.is_fresh(Instant::now(), self.epoch())
         {
             self.looked_up(operation, "hit");
             return stored.read();
         }
         let called = AtomicBool::new(false);
         let asked = key.clone();
+        // Read before the call: a change of rules while it runs makes the
+        // answer stale at once.
+        let epoch = self.epoch();
         let init = async {
             called.store(true, Ordering::Relaxed);
             self.passed_on(operation);
             let outcome = call().await.map(Cacheable::into_answer);
-            self.store(&asked, outcome)
+            self.store(&asked, outcome, epoch)
         };
         let entry = self
             .cache
             .entry(key)
-            .or_insert_with_if(init, |stored| !stored.is_fresh(Instant::now()))
+            .or_insert_with_if(init, |stored| !stored.is_fresh(Instant::now(), self.epoch()))
             .await;
         let outcome = match called.load(Ordering::Relaxed) {
             true => "miss",
             false => "coalesced",
         };
         self.looked_up(operation, outcome);
-        entry.into_value().read()
+        let answer = entry.into_value().read();
+        if outcome == "coalesced" && matches!(answer, Err(UpstreamError::OverBudget { .. })) {
+            // The call this one joined got no turn of its caller's budget
+            // (another tenant's queue): this caller takes a turn of its own.
+            self.passed_on(operation);
+            return call().await;
+        }
+        answer
     }
 
-    fn store(&self, key: &Key, outcome: Result<Answer, UpstreamError>) -> Arc<Stored> {
+    fn store(&self, key: &Key, outcome: Result<Answer, UpstreamError>, epoch: u64) -> Arc<Stored> {
         let class = Class::of(key, &outcome, chrono::Utc::now().timestamp_millis());
         let ttl = if self.keep { class.ttl() } else { Duration::ZERO };
         let answer_weight = outcome.as_ref().map_or(64, Answer::weight);
@@ -149,6 +178,7 @@ impl CachedUpstream {
             ttl,
             fresh_until: Instant::now() + ttl,
             weight,
+            epoch,
         })
     }
 
@@ -195,7 +225,7 @@ impl LogsUpstream for CachedUpstream {
         r: GetLogEventsRequest,
     ) -> BoxFuture<'_, UpstreamResult<GetLogEventsResponse>> {
         let key = Key::GetLogEvents(r.clone());
-        Box::pin(self.lookup(key, move || self.inner.get_log_events(caller, r)))
+        Box::pin(self.lookup(key, move || self.inner.get_log_events(caller.clone(), r.clone())))
     }
     fn filter_log_events(
         &self,
@@ -203,7 +233,7 @@ impl LogsUpstream for CachedUpstream {
         r: FilterLogEventsRequest,
     ) -> BoxFuture<'_, UpstreamResult<FilterLogEventsResponse>> {
         let key = Key::FilterLogEvents(r.clone());
-        Box::pin(self.lookup(key, move || self.inner.filter_log_events(caller, r)))
+        Box::pin(self.lookup(key, move || self.inner.filter_log_events(caller.clone(), r.clone())))
     }
     fn describe_log_groups(
         &self,
@@ -211,7 +241,7 @@ impl LogsUpstream for CachedUpstream {
         r: DescribeLogGroupsRequest,
     ) -> BoxFuture<'_, UpstreamResult<DescribeLogGroupsResponse>> {
         let key = Key::DescribeLogGroups(r.clone());
-        Box::pin(self.lookup(key, move || self.inner.describe_log_groups(caller, r)))
+        Box::pin(self.lookup(key, move || self.inner.describe_log_groups(caller.clone(), r.clone())))
     }
     fn describe_log_streams(
         &self,
@@ -219,14 +249,14 @@ impl LogsUpstream for CachedUpstream {
         r: DescribeLogStreamsRequest,
     ) -> BoxFuture<'_, UpstreamResult<DescribeLogStreamsResponse>> {
         let key = Key::DescribeLogStreams(r.clone());
-        Box::pin(self.lookup(key, move || self.inner.describe_log_streams(caller, r)))
+        Box::pin(self.lookup(key, move || self.inner.describe_log_streams(caller.clone(), r.clone())))
     }
     fn start_query(&self, caller: Caller, r: StartQueryRequest) -> BoxFuture<'_, UpstreamResult<String>> {
         self.pass("StartQuery", move || self.inner.start_query(caller, r))
     }
     fn get_query_results(&self, caller: Caller, id: String) -> BoxFuture<'_, UpstreamResult<QueryResults>> {
         let key = Key::GetQueryResults(id.clone());
-        Box::pin(self.lookup(key, move || self.inner.get_query_results(caller, id)))
+        Box::pin(self.lookup(key, move || self.inner.get_query_results(caller.clone(), id.clone())))
     }
     fn stop_query(&self, caller: Caller, id: String) -> BoxFuture<'_, UpstreamResult<bool>> {
         // A kept "Running" would outlive the stop by up to a second.

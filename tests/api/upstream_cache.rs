@@ -170,3 +170,25 @@ async fn reads_arriving_while_an_identical_call_is_in_flight_join_it() {
     assert_eq!(metric(&app, &lookups("miss")).await, 1.0);
     assert!(metric(&app, &lookups("coalesced")).await >= 1.0);
 }
+
+#[tokio::test]
+async fn a_change_of_any_tenants_access_rules_retires_what_was_kept() {
+    let (app, group, stream) = shared_stream().await;
+    let query = format!("startFromHead=true&startTime=0&endTime={}", now_ms());
+    let token = hs_token("acme");
+    let read = async || {
+        let r = app.get_events(&token, &group, &stream, &query).await;
+        assert_eq!(r.status(), 200);
+    };
+    read().await;
+    let before = app.upstream_calls();
+    read().await;
+    assert_eq!(app.upstream_calls(), before, "kept");
+    // Another tenant's policy changes (as when a group name passes to a new
+    // owner): the kept answer is not served again; the next read asks anew.
+    // The admin API refreshes its own instance before it answers.
+    app.create_tenant("globex", allow_policy(&["arn:aws:logs:*:*:log-group:/globex/*"]))
+        .await;
+    read().await;
+    assert_eq!(app.upstream_calls(), before + 1, "asked CloudWatch again");
+}

@@ -24,6 +24,8 @@ pub(super) struct Signing<'a> {
     pub(super) secret: &'a SecretString,
     pub(super) time: SystemTime,
     pub(super) host: &'a str,
+    /// The body's SHA-256, hex, as `check_payload` computed it.
+    pub(super) body_hash: &'a str,
 }
 
 /// Whether `auth.signature` is the signature of `req` under `signing`.
@@ -73,8 +75,13 @@ fn compute(req: &SignedRequest<'_>, auth: &Authorization<'_>, signing: &Signing<
     } else {
         Cow::Owned(format!("{}?{}", req.path, req.query))
     };
-    let signable = SignableRequest::new(req.method, target, headers, SignableBody::Bytes(req.body))
-        .map_err(|_| bad("the request target cannot be canonicalised"))?;
+    let signable = SignableRequest::new(
+        req.method,
+        target,
+        headers,
+        SignableBody::Precomputed(signing.body_hash.to_owned()),
+    )
+    .map_err(|_| bad("the request target cannot be canonicalised"))?;
     let output = sign(signable, &params).map_err(|_| bad("the signed headers cannot be canonicalised"))?;
     Ok(output.signature().to_owned())
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::{Call, Gateway, Parsed, QueryEntry, Reservation, Reserved, StatusCheck};
 use crate::domain::{Action, LogGroupName, TenantId};
 use crate::error::ApiError;
-use crate::gateway::access::Verdict;
+use crate::gateway::access;
 use crate::gateway::call::Decided;
 use crate::upstream::Caller;
 
@@ -131,6 +131,18 @@ impl Gateway {
         if let Err(e) = input {
             return self.finish(call, Action::GetQueryResults, Decided::invalid(e), 200);
         }
+        // A key narrowed to other actions may not read results: refused
+        // before anything is asked of CloudWatch.
+        let verdict = access::credential_scope(&call.principal, Action::GetQueryResults, "query/*".to_owned());
+        let result = match verdict.require() {
+            Err(refused) => Err(refused),
+            Ok(()) => self.listed(call).await,
+        };
+        self.finish(call, Action::GetQueryResults, Decided::new(verdict, result), 200)
+    }
+
+    /// The list, once the caller may read results at all.
+    async fn listed(&self, call: &Call) -> Result<QueryList, ApiError> {
         let tenant = &call.principal.tenant.id;
         if let Err(e) = self
             .settle(Some(tenant), ON_DEMAND, self.limits.max_queries_per_tenant)
@@ -138,13 +150,12 @@ impl Gateway {
         {
             tracing::warn!(error = %e, %tenant, "could not check open Insights queries with CloudWatch");
         }
-        let result = self.queries.list(tenant, LIST_LIMIT).await.map(|entries| QueryList {
+        let entries = self.queries.list(tenant, LIST_LIMIT).await?;
+        Ok(QueryList {
             running: entries.iter().filter(|e| e.counts).count(),
             cap: self.limits.max_queries_per_tenant,
             entries: entries.into_iter().filter(|entry| self.may_read(call, entry)).collect(),
-        });
-        let verdict = Verdict::allowed("query/*".to_owned());
-        self.finish(call, Action::GetQueryResults, Decided::new(verdict, result), 200)
+        })
     }
 
     fn may_read(&self, call: &Call, entry: &QueryEntry) -> bool {

@@ -108,9 +108,14 @@ async fn the_query_list_shows_only_queries_the_caller_may_read() {
         ("logs:GetQueryResults", Some("query/*"))
     );
     // A key narrowed to StartQuery may not read results, so it sees none.
-    let listed = w.gateway.list_queries(&w.call(true), Ok(())).await.unwrap();
-    assert!(listed.entries.is_empty());
-    assert_eq!(listed.running, 1, "the count covers queries the caller cannot see");
+    assert_eq!(listed.running, 1);
+    // A key narrowed to StartQuery may not read results: refused before
+    // CloudWatch is asked anything, and audited as the key's refusal.
+    let before = w.stub.calls().len();
+    let err = w.gateway.list_queries(&w.call(true), Ok(())).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::AccessDenied);
+    assert_eq!(w.stub.calls().len(), before);
+    assert_eq!(w.audited().reason, "key_scope");
 }
 
 #[tokio::test]

@@ -160,10 +160,9 @@ impl Scheduler {
             st.last_step += Duration::from_secs_f64(steps);
         }
         let rate = self.rate_at(st.factor);
-        // A quarter of a second's worth may be saved up: in any one second
-        // at most 1.25 times the rate goes out.
-        let capacity = (rate / 4.0).max(1.0);
-        st.tokens = (st.tokens + rate * (now - st.refilled).as_secs_f64()).min(capacity);
+        // Nothing is saved up beyond the next call: calls go out evenly
+        // spaced, so no second ever holds more than the rate (rounded up).
+        st.tokens = (st.tokens + rate * (now - st.refilled).as_secs_f64()).min(1.0);
         st.refilled = now;
         rate
     }

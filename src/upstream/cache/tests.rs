@@ -16,7 +16,7 @@ use crate::domain::{LogGroupName, LogStreamName};
 fn cached(stub: Stub, max_bytes: u64) -> (Arc<Stub>, CachedUpstream, Arc<Metrics>) {
     let stub = Arc::new(stub);
     let metrics = Arc::new(Metrics::new());
-    let cache = CachedUpstream::new(stub.clone(), max_bytes, metrics.clone());
+    let cache = CachedUpstream::new(stub.clone(), max_bytes, Default::default(), metrics.clone());
     (stub, cache, metrics)
 }
 
@@ -340,4 +340,27 @@ async fn memory_stays_within_its_bound_by_evicting_answers() {
     }
     assert!(stub.calls() >= 128 - kept, "{} calls", stub.calls());
     assert!(lookups(&metrics, "GetLogEvents", "hit") <= kept as u64);
+}
+
+#[tokio::test]
+async fn a_joiner_whose_leader_got_no_budget_turn_takes_its_own() {
+    let stub = Stub {
+        gate: Some(Semaphore::new(0)),
+        ..Stub::new()
+    };
+    let (stub, cache, _) = cached(stub, 64 * MIB);
+    let mut leader = cache.get_log_events(tenant("noisy"), events("s", None));
+    let mut joiner = cache.get_log_events(tenant("quiet"), events("s", None));
+    assert!((&mut leader).now_or_never().is_none());
+    assert!((&mut joiner).now_or_never().is_none());
+    // The leader's call is refused a turn (its tenant's queue is full)...
+    *stub.fail.lock().unwrap() = Some(UpstreamError::OverBudget { retry_after_secs: 1 });
+    stub.gate.as_ref().unwrap().add_permits(1);
+    assert!(matches!(leader.await, Err(UpstreamError::OverBudget { .. })));
+    // ...which is no answer for the joiner: it asks under its own name.
+    *stub.fail.lock().unwrap() = None;
+    stub.gate.as_ref().unwrap().add_permits(1);
+    let page = joiner.await.unwrap();
+    assert_eq!(made_by(&page), "call-2");
+    assert_eq!(stub.calls(), 2);
 }
