@@ -3,8 +3,9 @@
 //! ThrottlingException, recovering by a tenth of the quota a second), and
 //! when calls must wait, fair queuing among callers: one queue per tenant
 //! (and one for the tail pollers, one for logward's own calls), served
-//! round-robin, one call per turn, so a flooding tenant waits behind itself
-//! while a quiet one waits for at most one turn of each busy caller.
+//! round-robin, one call per turn, so a flooding tenant waits behind itself;
+//! a caller with nothing waiting goes to the front, so a quiet one waits for
+//! the next turn only.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
@@ -120,8 +121,12 @@ impl Scheduler {
             }
             let (tx, rx) = oneshot::channel();
             queue.push_back(tx);
+            // A caller that had nothing waiting goes first: it has had no
+            // turn while the busy ones took theirs (as in fair queuing, where
+            // a newly active flow starts at the current virtual time), so a
+            // quiet tenant waits for the next turn, not for every busy one.
             if !st.turns.contains(caller) {
-                st.turns.push_back(caller.clone());
+                st.turns.push_front(caller.clone());
             }
             rx
         };

@@ -90,3 +90,30 @@ async fn instances_divide_the_budget() {
     instances.store(4, std::sync::atomic::Ordering::Relaxed);
     assert_eq!(scheduler.rate(), 2.5);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_quiet_caller_gets_the_next_turn_however_long_a_busy_queue_is() {
+    let scheduler = Scheduler::start(10.0, Arc::new(AtomicU32::new(1)), Duration::from_secs(2));
+    let order = std::sync::Mutex::new(Vec::new());
+    let noisy = tenant("noisy");
+    let quiet = tenant("quiet");
+    let take = |caller: &Caller, name: &'static str| {
+        let (scheduler, order) = (&scheduler, &order);
+        let caller = caller.clone();
+        async move {
+            scheduler.turn(&caller).await.unwrap();
+            order.lock().unwrap().push(name);
+        }
+    };
+    // The noisy tenant's six calls queue first (the first takes the token).
+    let busy = join_all((0..6).map(|_| take(&noisy, "noisy")));
+    let late = async {
+        tokio::task::yield_now().await;
+        take(&quiet, "quiet").await;
+    };
+    tokio::join!(busy, late);
+    let order = order.into_inner().unwrap();
+    let at = order.iter().position(|n| *n == "quiet").unwrap();
+    // After the call that found the token, the very next turn is the quiet one.
+    assert_eq!(at, 1, "{order:?}");
+}

@@ -139,8 +139,8 @@ async fn event_ranges_are_kept_as_long_as_their_end_allows() {
     let cases = [
         ("settled", Some(now_ms() - LATE_ARRIVAL_MS - 86_400_000), 3_600),
         ("past", Some(now_ms() - 3_600_000), 30),
-        ("open", None, 1),
-        ("ends later", Some(now_ms() + 3_600_000), 1),
+        ("open", None, 2),
+        ("ends later", Some(now_ms() + 3_600_000), 2),
     ];
     for (what, end, secs) in cases {
         let (stub, cache, _) = cached(Stub::new(), 64 * MIB);

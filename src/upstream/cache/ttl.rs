@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `Settled` | events of a range that ended before CloudWatch's late-arrival window (14 days): nothing can be added any more | 1 h |
 //! | `Past` | events of a range that ended, within the window: late events may still arrive | 30 s |
-//! | `Live` | events of an open range (no end, or an end not yet reached), the head of a stream | 1 s: a coalescing window |
+//! | `Live` | events of an open range (no end, or an end not yet reached), the head of a stream | 2 s: a coalescing window as long as a portal's poll interval |
 //! | `Listing` | DescribeLogGroups, DescribeLogStreams | 15 s |
 //! | `QueryFinished` | GetQueryResults of a finished query: it no longer changes | 1 h (CloudWatch keeps results 7 days; 1 h bounds the cache) |
 //! | `QueryRunning` | GetQueryResults of a running query | 1 s: once a second per query id, whoever polls |
@@ -65,7 +65,10 @@ impl Class {
             Class::Settled | Class::QueryFinished => Duration::from_secs(3_600),
             Class::Past => Duration::from_secs(30),
             Class::Listing => Duration::from_secs(15),
-            Class::Live | Class::QueryRunning | Class::Missing => Duration::from_secs(1),
+            // The 1-2 s window, at its top: a portal polling every
+            // 2 s then costs one call per stream per poll, however many watch.
+            Class::Live => Duration::from_secs(2),
+            Class::QueryRunning | Class::Missing => Duration::from_secs(1),
             Class::Failed => Duration::ZERO,
         }
     }
