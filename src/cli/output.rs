@@ -78,20 +78,35 @@ impl Output {
         outln!("{}", serde_json::to_string_pretty(value)?)
     }
 
-    pub(crate) fn tenant(&self, t: &Tenant) -> anyhow::Result<()> {
+    /// `items` as JSON, or a header row and a line each.
+    fn rows<T: Serialize>(
+        &self,
+        items: &[T],
+        header: &str,
+        line: impl Fn(&T) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         if self.json {
-            return self.json(t);
+            return self.json(&items);
         }
-        outln!("{TENANT_HEADER}")?;
-        tenant_row(t)
+        outln!("{header}")?;
+        items.iter().try_for_each(line)
+    }
+
+    /// One item as JSON, or under the header of its list.
+    fn row<T: Serialize>(&self, item: &T, header: &str, line: impl Fn(&T) -> anyhow::Result<()>) -> anyhow::Result<()> {
+        if self.json {
+            return self.json(item);
+        }
+        outln!("{header}")?;
+        line(item)
+    }
+
+    pub(crate) fn tenant(&self, t: &Tenant) -> anyhow::Result<()> {
+        self.row(t, TENANT_HEADER, tenant_row)
     }
 
     pub(crate) fn tenants(&self, list: &[Tenant]) -> anyhow::Result<()> {
-        if self.json {
-            return self.json(&list);
-        }
-        outln!("{TENANT_HEADER}")?;
-        list.iter().try_for_each(tenant_row)
+        self.rows(list, TENANT_HEADER, tenant_row)
     }
 
     pub(crate) fn policy(&self, tenant: &str, p: &StoredPolicy) -> anyhow::Result<()> {
@@ -138,19 +153,11 @@ impl Output {
     }
 
     pub(crate) fn key(&self, k: &KeyInfo) -> anyhow::Result<()> {
-        if self.json {
-            return self.json(k);
-        }
-        outln!("{KEY_HEADER}")?;
-        key_row(k)
+        self.row(k, KEY_HEADER, key_row)
     }
 
     pub(crate) fn keys(&self, list: &[KeyInfo]) -> anyhow::Result<()> {
-        if self.json {
-            return self.json(&list);
-        }
-        outln!("{KEY_HEADER}")?;
-        list.iter().try_for_each(key_row)
+        self.rows(list, KEY_HEADER, key_row)
     }
 
     /// The id and the secret on standard output (for `read id secret`), the
@@ -168,24 +175,11 @@ impl Output {
     }
 
     pub(crate) fn access_key(&self, k: &AccessKeyInfo) -> anyhow::Result<()> {
-        self.access_keys(std::slice::from_ref(k))
+        self.row(k, ACCESS_KEY_HEADER, access_key_row)
     }
 
     pub(crate) fn access_keys(&self, list: &[AccessKeyInfo]) -> anyhow::Result<()> {
-        if self.json {
-            return self.json(&list);
-        }
-        outln!("{ACCESS_KEY_HEADER}")?;
-        for k in list {
-            let state = key_state(k.revoked_at, k.expires_at);
-            let actions = k
-                .actions
-                .as_ref()
-                .map(|a| a.join(","))
-                .unwrap_or_else(|| "policy".into());
-            outln!("{}\t{}\t{}\t{}", k.access_key_id, k.name, actions, state)?;
-        }
-        Ok(())
+        self.rows(list, ACCESS_KEY_HEADER, access_key_row)
     }
 
     pub(crate) fn resealed(&self, r: &Resealed) -> anyhow::Result<()> {
@@ -249,6 +243,16 @@ fn key_state(
         (None, Some(at)) => format!("expires {}", at.to_rfc3339()),
         (None, None) => "active".to_owned(),
     }
+}
+
+fn access_key_row(k: &AccessKeyInfo) -> anyhow::Result<()> {
+    let state = key_state(k.revoked_at, k.expires_at);
+    let actions = k
+        .actions
+        .as_ref()
+        .map(|a| a.join(","))
+        .unwrap_or_else(|| "policy".into());
+    outln!("{}\t{}\t{}\t{}", k.access_key_id, k.name, actions, state)
 }
 
 fn key_row(k: &KeyInfo) -> anyhow::Result<()> {
