@@ -73,18 +73,24 @@ impl Budget {
     /// Sets the budget gauges to the current rates.
     fn publish(&self) {
         for (action, scheduler) in &self.schedulers {
-            let labels = OperationLabels {
-                operation: action.operation(),
-            };
-            self.metrics
-                .upstream_budget
-                .get_or_create(&labels)
-                .set(scheduler.rate());
-            self.metrics
-                .upstream_budget_factor
-                .get_or_create(&labels)
-                .set(scheduler.factor());
+            self.publish_one(*action, scheduler);
         }
+    }
+
+    /// Sets the gauges of one operation (after each of its calls: the rate
+    /// moves only when CloudWatch throttles or the budget recovers).
+    fn publish_one(&self, action: Action, scheduler: &Scheduler) {
+        let labels = OperationLabels {
+            operation: action.operation(),
+        };
+        self.metrics
+            .upstream_budget
+            .get_or_create(&labels)
+            .set(scheduler.rate());
+        self.metrics
+            .upstream_budget_factor
+            .get_or_create(&labels)
+            .set(scheduler.factor());
     }
 
     /// Runs `call` in a turn of `caller` on `action`'s budget.
@@ -122,7 +128,7 @@ impl Budget {
                 "CloudWatch throttled a call; budget lowered"
             );
         }
-        self.publish();
+        self.publish_one(action, scheduler);
         result
     }
 }
