@@ -1,5 +1,6 @@
-//! The data path, the same for every front door (REST under `/v1` and the
-//! AWS JSON 1.1 endpoint on `POST /` today; Lambda next). A door adapts its
+//! The data path, the same for every front door (REST under `/v1`, the AWS
+//! JSON 1.1 endpoint on `POST /`, and Lambda events, which reach the same
+//! server). A door adapts its
 //! transport to these calls and renders what they return; everything in
 //! between happens here:
 //!
